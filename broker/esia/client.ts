@@ -1,0 +1,355 @@
+/**
+ * The ESIA client the broker uses: builds the v2 authorization URL (v1 as an option), reads the
+ * callback, exchanges the code at v3 `te` with a fresh state and checks the returned one, refreshes,
+ * builds the logout URL, and reads the person with `embed` as the granted scopes allow. Every
+ * response is validated; every token verified; every failure a typed EsiaError.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Outbound } from '../http/outbound.ts';
+import { OutboundError } from '../http/outbound.ts';
+import { EsiaError, esiaProtocolError } from './errors.ts';
+import { esiaPersonSchema, collectionSchema, esiaKidSchema, type EsiaPerson, type EsiaKid } from './person.ts';
+import {
+  formatEsiaTimestamp,
+  v1SignedString,
+  v2AuthorizationSignedString,
+  v3ClientCredentialsSignedString,
+  v3CodeSignedString,
+  v3RefreshSignedString,
+} from './protocol.ts';
+import { signerCertificateHash, signerError, type Signer } from './signer.ts';
+import type { TokenVerifier, VerifiedAccessToken, VerifiedIdToken } from './verifier.ts';
+
+export interface EsiaClientOptions {
+  /** ESIA's base URL (no trailing slash needed). */
+  baseUrl: string;
+  /** The system's mnemonic (`client_id`). */
+  mnemonic: string;
+  signer: Signer;
+  verifier: TokenVerifier;
+  outbound: Outbound;
+  /** Scopes asked for by default. */
+  scopes: readonly string[];
+  /** `v2` (default): `/v2/ac` + `/v3/te`; `v1`: `/ac` + `/te` with CMS secrets. */
+  protocol?: 'v1' | 'v2';
+  /** The v3 refresh signed-string variant (ESIA.md `[?]`). */
+  refreshSecret?: 'redirect_uri' | 'refresh_token';
+  /** UTC offset of request timestamps, minutes (default 180). */
+  timestampOffsetMinutes?: number;
+  clock?: () => Date;
+}
+
+export interface AuthorizationRequest {
+  redirectUri: string;
+  scopes?: readonly string[];
+  /** Default: a fresh UUID. */
+  state?: string;
+  accessType?: 'online' | 'offline';
+  scopeOrg?: string;
+  /** PKCE S256 challenge, where the system uses PKCE with ESIA. */
+  codeChallenge?: string;
+}
+
+export interface EsiaTokenSet {
+  readonly accessToken: string;
+  readonly idToken?: string;
+  readonly refreshToken?: string;
+  readonly expiresIn: number;
+  readonly access: VerifiedAccessToken;
+  readonly id?: VerifiedIdToken;
+}
+
+const tokenResponseSchema = z
+  .object({
+    access_token: z.string().min(1),
+    id_token: z.string().min(1).optional(),
+    refresh_token: z.string().min(1).optional(),
+    state: z.string(),
+    token_type: z.string().optional(),
+    expires_in: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]),
+  })
+  .loose();
+
+const errorResponseSchema = z.object({ error: z.string(), error_description: z.string().optional() }).loose();
+
+export class EsiaClient {
+  private readonly baseUrl: string;
+  private readonly clock: () => Date;
+  private readonly certificateHash: string;
+
+  constructor(private readonly options: EsiaClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.clock = options.clock ?? (() => new Date());
+    this.certificateHash = signerCertificateHash(options.signer);
+  }
+
+  private timestamp(): string {
+    return formatEsiaTimestamp(this.clock(), this.options.timestampOffsetMinutes);
+  }
+
+  private async signRaw(text: string): Promise<string> {
+    return Buffer.from(await this.options.signer.sign(Buffer.from(text, 'utf8'))).toString('base64url');
+  }
+
+  private async signCms(text: string): Promise<string> {
+    const signer = this.options.signer;
+    if (!signer.signDetached) throw signerError(signer.kind, 'this signer cannot make a detached CMS (needed for v1)', 'no signDetached');
+    return Buffer.from(await signer.signDetached(Buffer.from(text, 'utf8'))).toString('base64url');
+  }
+
+  /** The URL to send the browser to, and the state to expect back. */
+  async buildAuthorizationUrl(request: AuthorizationRequest): Promise<{ url: string; state: string }> {
+    const state = request.state ?? randomUUID();
+    const scope = (request.scopes ?? this.options.scopes).join(' ');
+    const timestamp = this.timestamp();
+    const fields = { clientId: this.options.mnemonic, scope, scopeOrg: request.scopeOrg, timestamp, state, redirectUri: request.redirectUri };
+    const v1 = this.options.protocol === 'v1';
+    const params = new URLSearchParams({
+      client_id: this.options.mnemonic,
+      client_secret: v1 ? await this.signCms(v1SignedString(fields)) : await this.signRaw(v2AuthorizationSignedString(fields)),
+      redirect_uri: request.redirectUri,
+      scope,
+      response_type: 'code',
+      state,
+      timestamp,
+      access_type: request.accessType ?? 'online',
+    });
+    if (!v1) params.set('client_certificate_hash', this.certificateHash);
+    if (request.scopeOrg) params.set('scope_org', request.scopeOrg);
+    if (request.codeChallenge) {
+      params.set('code_challenge', request.codeChallenge);
+      params.set('code_challenge_method', 'S256');
+    }
+    return { url: `${this.baseUrl}/aas/oauth2/${v1 ? 'ac' : 'v2/ac'}?${params}`, state };
+  }
+
+  /**
+   * Reads the callback's query: the code, or the typed error ESIA sent. The state must be the one we
+   * sent (compare in the caller's single-use store too: this only checks equality).
+   */
+  parseCallback(query: URLSearchParams, expectedState: string): { code: string } {
+    const state = query.get('state');
+    const error = query.get('error');
+    if (error) {
+      const err = esiaProtocolError(error, query.get('error_description') ?? undefined);
+      if (state !== null && state !== expectedState) throw this.stateMismatch();
+      throw err;
+    }
+    if (state !== expectedState) throw this.stateMismatch();
+    const code = query.get('code');
+    if (!code || code.length > 8192) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'callback without a code', { cause: 'no code' });
+    return { code };
+  }
+
+  private stateMismatch(): EsiaError {
+    return new EsiaError('ERR_ESIA_STATE_MISMATCH', 'the callback state is not the one sent', { cause: 'state mismatch' });
+  }
+
+  /** Exchanges an authorization code for verified tokens. */
+  async exchangeCode(input: { code: string; redirectUri: string; scopes?: readonly string[]; codeVerifier?: string }): Promise<EsiaTokenSet> {
+    const state = randomUUID();
+    const scope = (input.scopes ?? this.options.scopes).join(' ');
+    const timestamp = this.timestamp();
+    const fields = { clientId: this.options.mnemonic, scope, timestamp, state, redirectUri: input.redirectUri, code: input.code };
+    const v1 = this.options.protocol === 'v1';
+    const form: Record<string, string> = {
+      client_id: this.options.mnemonic,
+      code: input.code,
+      grant_type: 'authorization_code',
+      client_secret: v1 ? await this.signCms(v1SignedString(fields)) : await this.signRaw(v3CodeSignedString(fields)),
+      state,
+      redirect_uri: input.redirectUri,
+      scope,
+      timestamp,
+      token_type: 'Bearer',
+    };
+    if (!v1) form.client_certificate_hash = this.certificateHash;
+    if (input.codeVerifier) form.code_verifier = input.codeVerifier;
+    return this.tokenRequest(form, state, true);
+  }
+
+  /** Exchanges a refresh token (rotated by ESIA: keep the new one). */
+  async refresh(input: { refreshToken: string; redirectUri: string; scopes?: readonly string[] }): Promise<EsiaTokenSet> {
+    const state = randomUUID();
+    const scope = (input.scopes ?? this.options.scopes).join(' ');
+    const timestamp = this.timestamp();
+    const fields = { clientId: this.options.mnemonic, scope, timestamp, state, redirectUri: input.redirectUri, refreshToken: input.refreshToken };
+    const v1 = this.options.protocol === 'v1';
+    const form: Record<string, string> = {
+      client_id: this.options.mnemonic,
+      refresh_token: input.refreshToken,
+      grant_type: 'refresh_token',
+      client_secret: v1
+        ? await this.signCms(v1SignedString(fields))
+        : await this.signRaw(v3RefreshSignedString(fields, this.options.refreshSecret ?? 'redirect_uri')),
+      state,
+      redirect_uri: input.redirectUri,
+      scope,
+      timestamp,
+      token_type: 'Bearer',
+    };
+    if (!v1) form.client_certificate_hash = this.certificateHash;
+    return this.tokenRequest(form, state, false);
+  }
+
+  /** A token for the system itself (v3 only). */
+  async clientCredentials(scopes: readonly string[]): Promise<EsiaTokenSet> {
+    const state = randomUUID();
+    const scope = scopes.join(' ');
+    const timestamp = this.timestamp();
+    const form: Record<string, string> = {
+      client_id: this.options.mnemonic,
+      grant_type: 'client_credentials',
+      client_secret: await this.signRaw(v3ClientCredentialsSignedString({ clientId: this.options.mnemonic, scope, timestamp, state })),
+      state,
+      scope,
+      timestamp,
+      token_type: 'Bearer',
+      client_certificate_hash: this.certificateHash,
+    };
+    return this.tokenRequest(form, state, false);
+  }
+
+  private async tokenRequest(form: Record<string, string>, state: string, expectIdToken: boolean): Promise<EsiaTokenSet> {
+    const path = this.options.protocol === 'v1' ? '/aas/oauth2/te' : '/aas/oauth2/v3/te';
+    const response = await this.call(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+    });
+    const body = await readJson(response);
+    if (response.status !== 200) {
+      const parsed = errorResponseSchema.safeParse(body);
+      if (parsed.success) throw esiaProtocolError(parsed.data.error, parsed.data.error_description, response.status);
+      throw badResponse(`token endpoint answered HTTP ${response.status}`, response.status);
+    }
+    const parsed = tokenResponseSchema.safeParse(body);
+    if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'token response has an unexpected shape', { cause: parsed.error });
+    const t = parsed.data;
+    if (t.state !== state) throw this.stateMismatch();
+    const access = this.options.verifier.verifyAccessToken(t.access_token);
+    const id = t.id_token ? this.options.verifier.verifyIdToken(t.id_token) : undefined;
+    if (expectIdToken && form.scope?.split(' ').includes('openid') && !id) {
+      throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'no id_token although openid was asked', { cause: 'missing id_token' });
+    }
+    if (id && id.oid !== access.oid) throw new EsiaError('ERR_ESIA_TOKEN_INVALID', 'id and access tokens name different people', { cause: 'oid mismatch' });
+    return { accessToken: t.access_token, idToken: t.id_token, refreshToken: t.refresh_token, expiresIn: t.expires_in, access, id };
+  }
+
+  /** ESIA's logout URL: the browser goes there and comes back to `redirectUrl`. */
+  logoutUrl(redirectUrl?: string): string {
+    const params = new URLSearchParams({ client_id: this.options.mnemonic });
+    if (redirectUrl) params.set('redirect_url', redirectUrl);
+    return `${this.baseUrl}/idp/ext/Logout?${params}`;
+  }
+
+  /**
+   * Reads the person the token belongs to, embedding contacts, documents and children as the token's
+   * scopes allow.
+   */
+  async fetchPerson(tokens: Pick<EsiaTokenSet, 'accessToken' | 'access'>): Promise<EsiaPerson> {
+    const { oid, scopes } = tokens.access;
+    const granted = new Set(scopes);
+    const embed: string[] = [];
+    if (['email', 'mobile', 'contacts'].some((s) => granted.has(s))) embed.push('contacts.elements');
+    if (granted.has('id_doc')) embed.push('documents.elements');
+    if (granted.has('addresses')) embed.push('addresses.elements');
+    if (scopes.some((s) => s.startsWith('kid_'))) embed.push('kids.elements');
+    const query = embed.length ? `?embed=(${embed.join(',')})` : '';
+    const body = await this.rest(`/rs/prns/${oid}${query}`, tokens.accessToken);
+    const parsed = esiaPersonSchema.safeParse(body);
+    if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'person has an unexpected shape', { cause: parsed.error });
+    const p = parsed.data;
+    const objects = <T>(c: { elements: (string | T)[] } | undefined): T[] =>
+      (c?.elements ?? []).filter((e): e is Exclude<typeof e, string> => typeof e !== 'string') as T[];
+    return {
+      oid,
+      firstName: p.firstName,
+      lastName: p.lastName,
+      middleName: p.middleName,
+      birthDate: p.birthDate,
+      gender: p.gender,
+      snils: p.snils,
+      inn: p.inn,
+      trusted: p.trusted === true,
+      deleted: p.status === 'DELETED',
+      documents: objects(p.documents),
+      contacts: objects(p.contacts),
+      kids: objects<EsiaKid>(p.kids),
+    };
+  }
+
+  /** The person's children (the `kid_*` scopes), each with their documents where granted. */
+  async fetchKids(tokens: Pick<EsiaTokenSet, 'accessToken' | 'access'>): Promise<EsiaKid[]> {
+    const body = await this.rest(`/rs/prns/${tokens.access.oid}/kids?embed=(elements)`, tokens.accessToken);
+    const parsed = collectionSchema(esiaKidSchema).safeParse(body);
+    if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'kids have an unexpected shape', { cause: parsed.error });
+    return parsed.data.elements.filter((e): e is EsiaKid => typeof e !== 'string');
+  }
+
+  private async rest(path: string, accessToken: string): Promise<unknown> {
+    const response = await this.call(`${this.baseUrl}${path}`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+    });
+    if (response.status === 401) return failRest(response, 'ERR_ESIA_UNAUTHORIZED');
+    if (response.status === 403) return failRest(response, 'ERR_ESIA_FORBIDDEN');
+    if (response.status === 404) return failRest(response, 'ERR_ESIA_NOT_FOUND');
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw unavailableOrBad(response.status);
+    }
+    return readJson(response);
+  }
+
+  private async call(url: string, init: Parameters<Outbound>[1]): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.options.outbound(url, init);
+    } catch (err) {
+      if (err instanceof OutboundError && err.code === 'ERR_OUTBOUND_TIMEOUT') {
+        throw new EsiaError('ERR_ESIA_TIMEOUT', 'ESIA did not answer in time', { cause: err });
+      }
+      throw new EsiaError('ERR_ESIA_UNAVAILABLE', 'ESIA is unreachable', { cause: err });
+    }
+    if (response.status >= 500) {
+      const body = await readJson(response).catch(() => undefined);
+      const parsed = errorResponseSchema.safeParse(body);
+      if (parsed.success) throw esiaProtocolError(parsed.data.error, parsed.data.error_description, response.status);
+      throw unavailableOrBad(response.status);
+    }
+    return response;
+  }
+}
+
+function unavailableOrBad(status: number): EsiaError {
+  return status >= 500
+    ? new EsiaError('ERR_ESIA_UNAVAILABLE', `ESIA answered HTTP ${status}`, { cause: status, httpStatus: status })
+    : badResponse(`ESIA answered HTTP ${status}`, status);
+}
+
+function badResponse(message: string, status?: number): EsiaError {
+  return new EsiaError('ERR_ESIA_BAD_RESPONSE', message, { cause: status, httpStatus: status });
+}
+
+async function failRest(response: Response, code: 'ERR_ESIA_UNAUTHORIZED' | 'ERR_ESIA_FORBIDDEN' | 'ERR_ESIA_NOT_FOUND'): Promise<never> {
+  const body = (await readJson(response).catch(() => undefined)) as { code?: unknown; message?: unknown } | undefined;
+  const esiaCode = typeof body?.code === 'string' ? body.code : undefined;
+  throw new EsiaError(code, `ESIA REST answered HTTP ${response.status}${esiaCode ? ` (${esiaCode})` : ''}`, {
+    cause: body,
+    esiaCode,
+    esiaText: typeof body?.message === 'string' ? body.message : undefined,
+    httpStatus: response.status,
+  });
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text.length > 1_000_000) throw badResponse('ESIA response is too large', response.status);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'ESIA answered malformed JSON', { cause: err, httpStatus: response.status });
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The one configuration schema of the project. `config/loader.ts` parses it once from a file and the
+ * environment; everything else receives the frozen result. Every option is documented where defined.
+ */
+import { z } from 'zod';
+
+/** ESIA scopes that the mock knows (unknown ones give ESIA-007006). */
+export const ESIA_SCOPES = [
+  'openid',
+  'fullname',
+  'birthdate',
+  'gender',
+  'birthplace',
+  'snils',
+  'inn',
+  'id_doc',
+  'email',
+  'mobile',
+  'contacts',
+  'addresses',
+  'usr_org',
+  'kid_fullname',
+  'kid_birthdate',
+  'kid_gender',
+  'kid_snils',
+  'kid_inn',
+  'kid_birth_cert_doc',
+  'kid_medical_doc',
+  'kid_school_data',
+] as const;
+export type EsiaScope = (typeof ESIA_SCOPES)[number];
+
+/** An ESIA system mnemonic: upper-case latin letters, digits, `-` and `_`. */
+export const mnemonicSchema = z.string().regex(/^[A-Z0-9_-]{1,64}$/, 'upper-case latin letters, digits, - and _');
+
+/** Token signing algorithms ESIA uses; a per-system setting. */
+export const esiaTokenAlgSchema = z.enum(['RS256', 'GOST3410_2012_256']);
+
+/** A system (client) registered at mock-esia, as the ESIA technical portal registers it. */
+export const mockEsiaClientSchema = z
+  .object({
+    /** The system's mnemonic, used as `client_id`. */
+    mnemonic: mnemonicSchema,
+    /** Registered domains: a `redirect_uri` / `redirect_url` must be on one of them or a subdomain. */
+    domains: z.array(z.string().min(1)).min(1),
+    /** The system's certificates (PEM text); `client_certificate_hash` picks one of them. */
+    certificates: z.array(z.string().includes('BEGIN CERTIFICATE')).default([]),
+    /** Scopes approved for the system; others give ESIA-007019. */
+    scopes: z.array(z.enum(ESIA_SCOPES)).default(['openid', 'fullname', 'birthdate', 'gender', 'snils']),
+    /** How ESIA signs this system's tokens. */
+    tokenAlg: esiaTokenAlgSchema.default('GOST3410_2012_256'),
+    /** Access token lifetime, seconds (ESIA: 3600). */
+    accessTokenTtlSeconds: z.number().int().positive().default(3600),
+    /** Authorization code lifetime, seconds (ESIA: about 240). */
+    codeTtlSeconds: z.number().int().positive().default(240),
+    /** Refresh token lifetime, seconds. */
+    refreshTokenTtlSeconds: z.number().int().positive().default(14 * 24 * 3600),
+    /** Refuse accounts that are not confirmed (ESIA-007055). */
+    refuseUnconfirmed: z.boolean().default(false),
+    /** Variants where ESIA's behaviour is not settled (`[?]` in ESIA.md). */
+    variants: z
+      .object({
+        /** The signed string of a v3 refresh: ends with `redirect_uri` or with `refresh_token`. */
+        refreshSecret: z.enum(['redirect_uri', 'refresh_token']).default('redirect_uri'),
+        /** Whether tokens carry `urn:esia:sbj:lvl` (newer tokens do). */
+        levelClaim: z.boolean().default(true),
+        /** `expires_in` in the token response as a JSON number or a string. */
+        expiresInAs: z.enum(['number', 'string']).default('number'),
+        /** `amr` in id tokens as a string (`"PWD"`) or an array (`["PWD"]`). */
+        amrAs: z.enum(['string', 'array']).default('string'),
+        /** The PKCE method name ESIA expects with `code_challenge`. */
+        pkceMethod: z.enum(['S256', 'GOST3411_2012_256']).default('S256'),
+      })
+      .strict()
+      .default({
+        refreshSecret: 'redirect_uri',
+        levelClaim: true,
+        expiresInAs: 'number',
+        amrAs: 'string',
+        pkceMethod: 'S256',
+      }),
+  })
+  .strict();
+export type MockEsiaClientConfig = z.infer<typeof mockEsiaClientSchema>;
+export type MockEsiaClientInput = z.input<typeof mockEsiaClientSchema>;
+
+/** mock-esia, the ESIA stand-in of the demo and the tests. */
+export const mockEsiaSchema = z
+  .object({
+    /** Port `npm run mock-esia` listens on. */
+    port: z.number().int().min(0).max(65535).default(3001),
+    /** Address to listen on. */
+    host: z.string().default('127.0.0.1'),
+    /** Public base URL (what browsers and clients use); `iss` is `http://<its host>/`. Default: http://host:port. */
+    publicUrl: z.url().optional(),
+    /** Registered systems. Without any, `npm run mock-esia` registers a demo system and prints its key. */
+    clients: z.array(mockEsiaClientSchema).default([]),
+    /** Accepted distance of a request `timestamp` from the mock's clock, seconds (ESIA-007015 beyond). */
+    timestampWindowSeconds: z.number().int().positive().default(300),
+    /** Bearer token for the admin routes (fault switches, clock, key rotation); open when unset. */
+    adminToken: z.string().min(16).optional(),
+  })
+  .strict();
+export type MockEsiaConfig = z.infer<typeof mockEsiaSchema>;
+
+/** The whole configuration. */
+export const configSchema = z
+  .object({
+    /** `production` refuses development defaults (in-memory store, generated keys, mock ESIA). */
+    mode: z.enum(['development', 'production']).default('development'),
+    /** The region's time zone: ages and "today" are computed there. */
+    timeZone: z.string().default('Europe/Samara').refine(isTimeZone, 'unknown IANA time zone'),
+    mockEsia: mockEsiaSchema.default(mockEsiaSchema.parse({})),
+  })
+  .strict();
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

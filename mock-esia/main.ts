@@ -1,0 +1,33 @@
+/**
+ * `npm run mock-esia`: serves mock-esia (port 3001 by default; MOCK_ESIA_PORT, MOCK_ESIA_HOST,
+ * MOCK_ESIA_PUBLIC_URL or a CONFIG_FILE override it). The only mock-esia file that reads the
+ * environment, listens and exits.
+ */
+import { loadConfig, ConfigError } from '../config/loader.ts';
+import { serveMockEsia, writeDevSystem } from './serve.ts';
+
+try {
+  const config = loadConfig();
+  let extra = {};
+  let note = '';
+  if (!config.mockEsia.clients.length) {
+    const dev = writeDevSystem('DEMO-JOURNAL');
+    extra = { clients: [dev.registration] };
+    note =
+      `No systems configured: registered DEMO-JOURNAL on localhost and 127.0.0.1 (development only).\n` +
+      `  its key and certificate: ${dev.folder}\n  client_certificate_hash: ${dev.certificateHash}`;
+  }
+  const running = await serveMockEsia(config, extra);
+  console.log(`mock-esia (a stand-in for ЕСИА, development only) listening on ${running.url}`);
+  if (note) console.log(note);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error('mock-esia failed to start:', (err as Error).message);
+  process.exit(1);
+}
