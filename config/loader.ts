@@ -23,6 +23,9 @@ type Env = Readonly<Record<string, string | undefined>>;
 const ENV_KEYS: ReadonlyArray<readonly [string, readonly string[], 'string' | 'number']> = [
   ['BROKER_MODE', ['mode'], 'string'],
   ['REGION_TIME_ZONE', ['timeZone'], 'string'],
+  ['PORT', ['broker', 'port'], 'number'],
+  ['HOST', ['broker', 'host'], 'string'],
+  ['PUBLIC_URL', ['broker', 'publicUrl'], 'string'],
   ['MOCK_ESIA_PORT', ['mockEsia', 'port'], 'number'],
   ['MOCK_ESIA_HOST', ['mockEsia', 'host'], 'string'],
   ['MOCK_ESIA_PUBLIC_URL', ['mockEsia', 'publicUrl'], 'string'],

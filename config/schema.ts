@@ -103,6 +103,99 @@ export const mockEsiaSchema = z
   .strict();
 export type MockEsiaConfig = z.infer<typeof mockEsiaSchema>;
 
+const pem = (label: string) => z.string().includes(`-----BEGIN ${label}-----`, { message: `expected PEM text (${label})` });
+
+/** How the broker signs its ESIA requests: a seam with several implementations. */
+export const esiaSignerSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      /** Pure-software GOST signing with the key in the config (development; regions without certified-crypto rules). */
+      type: z.literal('software'),
+      privateKey: pem('PRIVATE KEY'),
+      certificate: pem('CERTIFICATE'),
+    })
+    .strict(),
+  z
+    .object({
+      /** The `openssl` command with the gost engine (Debian's `libengine-gost-openssl`). */
+      type: z.literal('openssl'),
+      privateKeyFile: z.string().min(1),
+      certificateFile: z.string().min(1),
+      command: z.string().default('openssl'),
+      engine: z.string().default('gost'),
+      timeoutMs: z.number().int().positive().default(10_000),
+    })
+    .strict(),
+  z
+    .object({
+      /** CryptoPro CSP command-line tools; `{in}` / `{out}` are replaced by the data and signature files. */
+      type: z.literal('cryptopro'),
+      signCommand: z.array(z.string()).min(1),
+      cmsCommand: z.array(z.string()).min(1).optional(),
+      certificateFile: z.string().min(1),
+      /** CryptoPro writes raw signatures byte-reversed; reverse them back (default). */
+      reverse: z.boolean().default(true),
+      timeoutMs: z.number().int().positive().default(15_000),
+    })
+    .strict(),
+  z
+    .object({
+      /** A remote signing service (HSM front end): see the README for its small HTTP contract. */
+      type: z.literal('remote'),
+      url: z.url(),
+      token: z.string().min(16),
+      certificate: pem('CERTIFICATE'),
+      timeoutMs: z.number().int().positive().default(5_000),
+    })
+    .strict(),
+]);
+export type EsiaSignerConfig = z.infer<typeof esiaSignerSchema>;
+
+/** The broker's ESIA client. */
+export const esiaClientSchema = z
+  .object({
+    /** `test` and `production` are ESIA's own stands; `custom` needs `baseUrl` (e.g. mock-esia). */
+    environment: z.enum(['test', 'production', 'custom']).default('custom'),
+    /** Base URL for `custom`. */
+    baseUrl: z.url().optional(),
+    /** Exact `iss` of ESIA's tokens; default per environment (`http://<host>/` for custom). */
+    issuer: z.string().optional(),
+    /** The system's mnemonic (`client_id`). */
+    mnemonic: mnemonicSchema,
+    /** Scopes asked at login. */
+    scopes: z.array(z.enum(ESIA_SCOPES)).min(1).default(['openid', 'fullname', 'birthdate', 'gender', 'snils', 'id_doc']),
+    /** `v2` (`/v2/ac` + `/v3/te`) or the legacy `v1` (`/ac` + `/te`, CMS secrets). */
+    protocol: z.enum(['v1', 'v2']).default('v2'),
+    signer: esiaSignerSchema,
+    /** ESIA's token-signing certificates (PEM), RSA and GOST; several during a rotation. */
+    pinnedCertificates: z.array(pem('CERTIFICATE')).min(1),
+    /** Per-call timeout, milliseconds. */
+    timeoutMs: z.number().int().positive().default(10_000),
+    /** Extra attempts for idempotent GETs (REST) after a failure. */
+    retries: z.number().int().min(0).max(5).default(2),
+    /** Allowed clock difference when checking tokens, seconds. */
+    clockSkewSeconds: z.number().int().min(0).max(600).default(60),
+    /** The v3 refresh signed-string variant (ESIA.md marks it unsettled). */
+    refreshSecret: z.enum(['redirect_uri', 'refresh_token']).default('redirect_uri'),
+  })
+  .strict()
+  .refine((c) => c.environment !== 'custom' || c.baseUrl !== undefined, {
+    message: 'baseUrl is required when environment is custom',
+    path: ['baseUrl'],
+  });
+export type EsiaClientConfig = z.infer<typeof esiaClientSchema>;
+
+/** The broker's own HTTP listener. */
+export const brokerServerSchema = z
+  .object({
+    /** Port the broker (and, until the broker exists, the demo's entry page) listens on. */
+    port: z.number().int().min(0).max(65535).default(3000),
+    host: z.string().default('127.0.0.1'),
+    /** Public base URL; default http://host:port. */
+    publicUrl: z.url().optional(),
+  })
+  .strict();
+
 /** The whole configuration. */
 export const configSchema = z
   .object({
@@ -110,7 +203,10 @@ export const configSchema = z
     mode: z.enum(['development', 'production']).default('development'),
     /** The region's time zone: ages and "today" are computed there. */
     timeZone: z.string().default('Europe/Samara').refine(isTimeZone, 'unknown IANA time zone'),
+    broker: brokerServerSchema.default(brokerServerSchema.parse({})),
     mockEsia: mockEsiaSchema.default(mockEsiaSchema.parse({})),
+    /** The broker's ESIA client; absent in development, where the demo wires it to mock-esia. */
+    esia: esiaClientSchema.optional(),
   })
   .strict();
 export type Config = z.infer<typeof configSchema>;

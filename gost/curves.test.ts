@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CURVE, GOST_CURVES, curveByName, curveByOid, type GostCurve } from './curves.ts';
-import { derivePublicKey } from './gost3410.ts';
+import { derivePublicKey, generateKeyPair, isOnCurve, sign, verify } from './gost3410.ts';
 
 /**
  * A deliberately simple, independent affine reference implementation (textbook formulas of
@@ -47,6 +47,16 @@ function mul(c: GostCurve, k: bigint, P: Affine): Affine {
 
 function onCurve(c: GostCurve, x: bigint, y: bigint): boolean {
   return mod(y * y - (x * x * x + c.a * x + c.b), c.p) === 0n;
+}
+
+function pow(base: bigint, exponent: bigint, m: bigint): bigint {
+  let result = 1n;
+  let b = mod(base, m);
+  for (let e = exponent; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % m;
+    b = (b * b) % m;
+  }
+  return result;
 }
 
 /** Integer square root (floor), by Newton's method. */
@@ -159,5 +169,34 @@ describe('GOST curve parameter sets', () => {
     const v = 0x60ca1e32aa475b348488c38fab07649ce7ef8dbe87f22e81f92b2592dba300e7n;
     expect(mod(s * (1n + v) * inv(1n - v, p) + t, p)).toBe(c.x);
     expect(mod(s * (1n + v) * inv((1n - v) * u, p), p)).toBe(c.y);
+  });
+
+  it('tc26 paramSetA: verification rejects, without throwing, keys outside the order-q subgroup', () => {
+    const c = curveByOid('1.2.643.7.1.2.1.1.1');
+    expect(c.p % 4n).toBe(3n); // so square roots are a^((p+1)/4)
+    // Find a curve point R whose q-multiple is not infinity: R is outside the subgroup and q·R
+    // is a point of order 2 or 4.
+    let outside: { x: bigint; y: bigint } | undefined;
+    let small: { x: bigint; y: bigint } | undefined;
+    for (let x = 1n; !small; x++) {
+      const rhs = mod(x * x * x + c.a * x + c.b, c.p);
+      const y = pow(rhs, (c.p + 1n) / 4n, c.p);
+      if ((y * y) % c.p !== rhs) continue;
+      const qR = mul(c, c.q, { x, y });
+      if (qR) {
+        outside = { x, y };
+        small = qR;
+      }
+    }
+    const twice = add(c, small, small);
+    const { privateKey } = generateKeyPair(c);
+    const data = new TextEncoder().encode('small order');
+    const sig = sign(privateKey, data);
+    for (const point of [outside!, small, twice].filter((pt): pt is { x: bigint; y: bigint } => pt !== null)) {
+      const key = { curve: c, ...point };
+      expect(isOnCurve(key)).toBe(true);
+      // First use (wNAF path), second use (table build), third use (table or fallback).
+      for (let i = 0; i < 3; i++) expect(verify(key, data, sig)).toBe(false);
+    }
   });
 });

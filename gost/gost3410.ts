@@ -138,6 +138,12 @@ class CurveArithmetic {
   readonly gy: bigint;
   /** Distinguishes curves in the verification-key cache. */
   readonly id: number;
+  /**
+   * Whether the group order exceeds q (tc26 paramSetA has cofactor 4), so that an on-curve point
+   * may lie outside the order-q subgroup and public keys need an explicit q·Q = O check. By the
+   * Hasse bound the cofactor is 1 unless q < p + 1 - 2·sqrt(p).
+   */
+  readonly hasCofactor: boolean;
   private readonly aIsMinus3: boolean;
   private baseTable: CombTable | undefined;
   private static nextId = 0;
@@ -151,6 +157,14 @@ class CurveArithmetic {
     this.gy = curve.y;
     this.aIsMinus3 = this.a === curve.p - 3n;
     this.id = CurveArithmetic.nextId++;
+    const gap = curve.p + 1n - curve.q;
+    this.hasCofactor = gap > 0n && gap * gap > 4n * curve.p;
+  }
+
+  /** Whether the affine point (x, y) is a valid public key: on the curve, and of order q. */
+  isValidPublicPoint(x: bigint, y: bigint): boolean {
+    if (!this.isOnCurve(x, y)) return false;
+    return !this.hasCofactor || this.wnafMultiply(x, y, this.q).Z === 0n;
   }
 
   /** Whether the affine point (x, y) has coordinates in [0, p) and satisfies the curve equation. */
@@ -259,7 +273,10 @@ class CurveArithmetic {
     return { xs: X, ys: Y };
   }
 
-  /** k·B for the point B whose comb table is given; k in [0, 2^256). */
+  /**
+   * acc + k·B for the point B whose comb table is given, k in [0, 2^256); `acc` (infinity by
+   * default) is updated in place and returned.
+   */
   combMultiply(table: CombTable, k: bigint, acc: Jacobian = Jacobian.infinity()): Jacobian {
     const digits = scalarDigits(k);
     const { xs, ys } = table;
@@ -428,7 +445,10 @@ const TABLE_AFTER_USES = 2;
 /** Validated verification keys by curve id and coordinates, least recently used first. */
 const keyCache = new Map<string, KeyEntry>();
 
-/** The cache entry for a public key, creating it if the point is valid; undefined for an invalid point. */
+/**
+ * The cache entry for a public key, creating it if the point is valid (on the curve and, on curves
+ * with a cofactor, in the order-q subgroup); undefined for an invalid point.
+ */
 function keyEntry(ctx: CurveArithmetic, publicKey: GostPublicKey): KeyEntry | undefined {
   const id = `${ctx.id}:${publicKey.x.toString(16)}:${publicKey.y.toString(16)}`;
   let entry = keyCache.get(id);
@@ -437,7 +457,7 @@ function keyEntry(ctx: CurveArithmetic, publicKey: GostPublicKey): KeyEntry | un
     keyCache.set(id, entry);
     return entry;
   }
-  if (!ctx.isOnCurve(publicKey.x, publicKey.y)) return undefined;
+  if (!ctx.isValidPublicPoint(publicKey.x, publicKey.y)) return undefined;
   entry = { uses: 0, table: undefined };
   keyCache.set(id, entry);
   if (keyCache.size > KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value as string);
@@ -508,7 +528,8 @@ export function signDigest(privateKey: GostPrivateKey, digest: Uint8Array, k?: b
 
 /**
  * Verifies a signature (s then r, 32 bytes each, big-endian) over a 32-byte digest in OpenSSL's
- * byte order. Returns false, never throws, for any malformed input.
+ * byte order. Returns false, never throws, for any malformed input: wrong lengths, r or s not in
+ * [1, q-1], a public point not on the curve (or, for tc26 paramSetA, not in the order-q subgroup).
  */
 export function verifyDigest(publicKey: GostPublicKey, digest: Uint8Array, signature: Uint8Array): boolean {
   try {

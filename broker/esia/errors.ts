@@ -91,6 +91,10 @@ const OAUTH_FAMILY: Readonly<Record<string, EsiaErrorCode>> = {
   unsupported_grant_type: 'ERR_ESIA_BAD_REQUEST',
 };
 
+function lookup(table: Readonly<Record<string, EsiaErrorCode>>, key: string | undefined): EsiaErrorCode | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Splits `"ESIA-007014: The request doesn`t contain …"` into code and text. */
 export function parseErrorDescription(description: string | undefined): { esiaCode?: string; esiaText?: string } {
   if (!description) return {};
@@ -105,8 +109,8 @@ export function esiaProtocolError(
   httpStatus?: number,
 ): EsiaError {
   const { esiaCode, esiaText } = parseErrorDescription(description);
-  const code =
-    (esiaCode && FAMILY[esiaCode]) || (oauthError && OAUTH_FAMILY[oauthError]) || 'ERR_ESIA_SERVER';
+  // Own properties only: `error` comes from the callback's query, which anyone can write (`?error=toString`).
+  const code = lookup(FAMILY, esiaCode) ?? lookup(OAUTH_FAMILY, oauthError) ?? 'ERR_ESIA_SERVER';
   const label = esiaCode ?? oauthError ?? 'unknown error';
   return new EsiaError(code, `ESIA refused the request: ${label}${esiaText ? ` (${esiaText})` : ''}`, {
     cause: { oauthError, description },

@@ -24,7 +24,9 @@ const headerSchema = z
   .loose();
 
 const numericDate = z.number().int().nonnegative();
-const oidSchema = z.union([z.number().int().positive(), z.string().regex(/^\d{1,19}$/).transform(Number)]);
+const positiveOid = z.number().int().positive();
+/** ESIA writes oids as numbers; a numeric string is read the same way, within the same bounds. */
+const oidSchema = z.union([positiveOid, z.string().regex(/^\d{1,19}$/).transform(Number).pipe(positiveOid)]);
 
 const baseClaims = z
   .object({ iss: z.string(), exp: numericDate, nbf: numericDate.optional(), iat: numericDate.optional() })

@@ -13,6 +13,7 @@ import { applyEndpointFaults } from '../faults.ts';
 import { checkScopes, checkState, checkTimestamp, requireParams, singleParams, type Params } from '../params.ts';
 import { v1String, v2AuthorizationString, verifyCmsClientSecret, verifyRawClientSecret } from '../secret.ts';
 import { accessTokenClaims, ACCESS_HEADER, idTokenClaims, ID_HEADER, signJwt, type TokenSubject } from '../tokens.ts';
+import { crc32 } from '../zip.ts';
 import { generateSigningKey, type SigningKey, type TokenAlg } from '../keys.ts';
 
 const USED_STATE_TTL_SECONDS = 24 * 3600;
@@ -132,6 +133,11 @@ function tokenKey(deps: MockEsiaDeps, alg: TokenAlg): SigningKey {
 }
 const unpublished = new WeakMap<MockEsiaDeps, Partial<Record<TokenAlg, SigningKey>>>();
 
+/** A stable numeric oid for a system itself (client_credentials tokens name the system). */
+export function systemOid(mnemonic: string): number {
+  return 1_100_000_000 + (crc32(Buffer.from(mnemonic, 'utf8')) % 100_000_000);
+}
+
 function corrupt(token: string): string {
   const dot = token.lastIndexOf('.');
   const sig = Buffer.from(token.slice(dot + 1), 'base64url');
@@ -147,7 +153,7 @@ function mintTokens(deps: MockEsiaDeps, grant: Grant, state: string): Record<str
   const key = tokenKey(deps, config.tokenAlg);
   const ctx = { iss: deps.iss, clientId: config.mnemonic, now };
   const subject: TokenSubject = grant.subject ?? {
-    oid: 0,
+    oid: systemOid(config.mnemonic),
     confirmed: false,
     lvl: 'P',
     sid: randomUUID(),
