@@ -22,12 +22,11 @@ const WARMUP_MS = 500;
 function rate(op: (i: number) => unknown, ms: number): number {
   let count = 0;
   const start = performance.now();
-  let elapsed = 0;
-  do {
+  for (;;) {
     for (let i = 0; i < 16; i++) op(count++);
-    elapsed = performance.now() - start;
-  } while (elapsed < ms);
-  return count / (elapsed / 1000);
+    const elapsed = performance.now() - start;
+    if (elapsed >= ms) return count / (elapsed / 1000);
+  }
 }
 
 function message(length: number, seed: number): Uint8Array {

@@ -1,13 +1,2 @@
-/**
- * The broker's base error: a stable `code` to branch on, `cause` always set (the underlying error, or
- * the details that led here). Messages are for logs; what users and relying parties see is fixed text
- * chosen from the code.
- */
-export class BrokerError<C extends string = string> extends Error {
-  readonly code: C;
-  constructor(code: C, message: string, options: { cause: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+/** The broker's errors extend the project's base error (see `core/errors.ts`). */
+export { BaseError as BrokerError } from '../core/errors.ts';

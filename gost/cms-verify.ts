@@ -63,16 +63,28 @@ function readSignerId(node: Asn1Node): SignerId {
   return { issuerDer: parts[0]!.raw, serial: readInteger(parts[1]!, 'IssuerAndSerialNumber serialNumber') };
 }
 
+/** The embedded certificate matching the signer identifier; certificates we cannot parse are skipped. */
 function findSignerCertificate(certs: readonly Asn1Node[], sid: SignerId): ParsedCertificate {
+  let parseError: string | undefined;
   for (const node of certs) {
     if (!hasTag(node, TagClass.Universal, UniversalTag.Sequence)) continue; // other CertificateChoices
-    const cert = parseCertificate(node.raw);
+    let cert: ParsedCertificate;
+    try {
+      cert = parseCertificate(node.raw);
+    } catch (e) {
+      parseError ??= e instanceof Error ? e.message : String(e);
+      continue;
+    }
     const matches = sid.keyId
       ? cert.subjectKeyIdentifier !== undefined && bytesEqual(cert.subjectKeyIdentifier, sid.keyId)
       : bytesEqual(cert.issuer.der, sid.issuerDer!) && cert.serialNumber === sid.serial;
     if (matches) return cert;
   }
-  return reject('the signer certificate is not included in the SignedData');
+  return reject(
+    parseError === undefined
+      ? 'the signer certificate is not included in the SignedData'
+      : `the signer certificate is not included in the SignedData or cannot be parsed (${parseError})`,
+  );
 }
 
 interface SignedAttributes {

@@ -43,11 +43,15 @@ function handMadeSignedData(opts: {
   signedAttrs?: Uint8Array;
   eContent?: Uint8Array;
   signerInfos?: number;
+  bySubjectKeyId?: boolean;
 }): Uint8Array {
   const digest = derAlgorithmIdentifier(OID.gost3411_2012_256, derNull());
+  const sid = opts.bySubjectKeyId
+    ? derElement(TagClass.ContextSpecific, false, 0, opts.cert.subjectKeyIdentifier!)
+    : derSequence(opts.cert.issuer.der, derInteger(opts.cert.serialNumber));
   const signerInfo = derSequence(
-    derInteger(1),
-    derSequence(opts.cert.issuer.der, derInteger(opts.cert.serialNumber)),
+    derInteger(opts.bySubjectKeyId ? 3 : 1),
+    sid,
     digest,
     ...(opts.signedAttrs ? [opts.signedAttrs] : []),
     derAlgorithmIdentifier(OID.gost3410_2012_256, derNull()),
@@ -120,6 +124,14 @@ describe('detached CMS signatures', () => {
     expect(result.ok).toBe(true);
     expect(result.ok && result.signingTime).toBe(undefined);
     expect(verifyDetachedSignature(cms, new Uint8Array(3)).ok).toBe(false);
+  });
+
+  it('finds the signer certificate by subjectKeyIdentifier (SignerInfo v3)', () => {
+    const cms = handMadeSignedData({ cert: signer.cert, signature: sign(signer.privateKey, content), bySubjectKeyId: true });
+    expect(verifyDetachedSignature(cms, content).ok).toBe(true);
+    const other = makeSigner();
+    const wrongCert = handMadeSignedData({ cert: other.cert, signature: sign(signer.privateKey, content) });
+    expect(verifyDetachedSignature(wrongCert, content)).toEqual({ ok: false, reason: 'signature does not verify' });
   });
 
   it('rejects embedded content, several signers and a missing messageDigest', () => {
