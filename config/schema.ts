@@ -55,6 +55,8 @@ export const mockEsiaClientSchema = z
     codeTtlSeconds: z.number().int().positive().default(240),
     /** Refresh token lifetime, seconds. */
     refreshTokenTtlSeconds: z.number().int().positive().default(14 * 24 * 3600),
+    /** Whether the system may use the client_credentials grant (else ESIA-007005). */
+    clientCredentials: z.boolean().default(true),
     /** Refuse accounts that are not confirmed (ESIA-007055). */
     refuseUnconfirmed: z.boolean().default(false),
     /** Variants where ESIA's behaviour is not settled (`[?]` in ESIA.md). */

@@ -8,8 +8,8 @@
  *   little-endian number, because the hash vector's least significant byte is emitted first.
  *   e = alpha mod q, and e = 1 if that is 0.
  * - A signature is 64 bytes: s as a 32-byte big-endian number, then r as a 32-byte big-endian number
- *   (the layout of RFC 4491 section 2.2.2 and of OpenSSL's gost engine; the standard's
- *   concatenation r || s read as one little-endian 512-bit vector would be different).
+ *   (RFC 4491 section 2.2.2, and what OpenSSL's gost engine emits and expects). Note the order: the
+ *   standard's vector zeta = r || s puts r first; the wire format puts s first.
  *
  * Arithmetic: points in Jacobian coordinates with mixed (Jacobian + affine) additions, field values
  * kept as BigInt residues in (-p, p) (JavaScript's `%` keeps the dividend's sign; values are only

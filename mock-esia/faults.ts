@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Context, Next } from 'koa';
+import { EsiaProtocolError } from './errors.ts';
 
 export const ENDPOINTS = ['ac', 'te', 'rs', 'logout'] as const;
 export type Endpoint = (typeof ENDPOINTS)[number];
@@ -19,6 +20,8 @@ export const endpointFaultSchema = z
     hang: z.boolean().optional(),
     /** Answer 200 with a truncated JSON body. */
     malformedJson: z.boolean().optional(),
+    /** ESIA under maintenance: ESIA-007008 temporarily_unavailable (a redirect on `ac`, HTTP 503 JSON elsewhere). */
+    maintenance: z.boolean().optional(),
   })
   .strict();
 
@@ -61,7 +64,12 @@ export class Faults {
 }
 
 /** Koa middleware applying an endpoint's faults before the endpoint itself runs. */
-export function applyEndpointFaults(faults: Faults, endpoint: Endpoint) {
+export function applyEndpointFaults(
+  faults: Faults,
+  endpoint: Endpoint,
+  /** For `ac`: the request's redirect_uri when it may be trusted (a registered system's domain). */
+  trustedRedirect?: (ctx: Context) => string | undefined,
+) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const f = faults.settings.endpoints[endpoint];
     if (!f) return next();
@@ -78,6 +86,22 @@ export function applyEndpointFaults(faults: Faults, endpoint: Endpoint) {
       ctx.status = f.status;
       ctx.type = 'text/html; charset=utf-8';
       ctx.body = `<html><body><h1>${f.status}</h1><p>Сервис временно недоступен</p></body></html>`;
+      return;
+    }
+    if (f.maintenance) {
+      const err = new EsiaProtocolError('ESIA-007008');
+      const redirectUri = endpoint === 'ac' ? trustedRedirect?.(ctx) : undefined;
+      if (redirectUri) {
+        const to = new URL(redirectUri);
+        to.searchParams.set('error', err.error);
+        to.searchParams.set('error_description', err.description);
+        if (typeof ctx.query.state === 'string') to.searchParams.set('state', ctx.query.state);
+        ctx.redirect(to.toString());
+        return;
+      }
+      ctx.status = 503;
+      ctx.type = 'application/json';
+      ctx.body = { error: err.error, error_description: err.description };
       return;
     }
     if (f.malformedJson) {

@@ -22,15 +22,22 @@ export interface OpenSslSignerOptions {
 
 export function runCommand(command: string, args: readonly string[], input: Uint8Array, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    // A command that exits (or never starts) before reading its input makes the write fail with
+    // EPIPE; unhandled, that 'error' event would crash the process. It is reported with the result.
+    let inputError: Error | undefined;
     const child = execFile(
       command,
       args,
       { encoding: 'buffer', timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true },
       (err, stdout, stderr) => {
         if (err) reject(Object.assign(err, { stderr: stderr?.toString('utf8').slice(0, 2000) }));
+        else if (inputError) reject(inputError);
         else resolve(stdout);
       },
     );
+    child.stdin?.on('error', (err) => {
+      inputError = err;
+    });
     child.stdin?.end(Buffer.from(input));
   });
 }
@@ -46,12 +53,13 @@ export function createOpenSslSigner(options: OpenSslSignerOptions): Signer {
     kind: 'openssl',
     certificate: cert.der,
     async sign(data) {
+      let out: Buffer;
       try {
-        const out = await runCommand(command, ['dgst', ...engineArgs, '-md_gost12_256', '-sign', options.privateKeyFile, '-binary'], data, timeoutMs);
-        return expectRawSignature('openssl', out);
+        out = await runCommand(command, ['dgst', ...engineArgs, '-md_gost12_256', '-sign', options.privateKeyFile, '-binary'], data, timeoutMs);
       } catch (err) {
         throw signerError('openssl', 'openssl dgst -sign failed', err);
       }
+      return expectRawSignature('openssl', out);
     },
     async signDetached(data) {
       try {

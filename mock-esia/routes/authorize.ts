@@ -37,7 +37,11 @@ function showError(ctx: Context, err: EsiaProtocolError, status = 400): void {
 }
 
 export function registerAuthorizeRoutes(router: Router, deps: MockEsiaDeps): void {
-  const faults = applyEndpointFaults(deps.faults, 'ac');
+  const faults = applyEndpointFaults(deps.faults, 'ac', (ctx) => {
+    const { client_id: clientId, redirect_uri: redirectUri } = ctx.query;
+    const client = typeof clientId === 'string' ? deps.clients.get(clientId) : undefined;
+    return client && typeof redirectUri === 'string' && isOnRegisteredDomain(redirectUri, client.config.domains) ? redirectUri : undefined;
+  });
   router.get('/aas/oauth2/v2/ac', faults, (ctx) => authorize(ctx, deps, 2));
   router.get('/aas/oauth2/ac', faults, (ctx) => authorize(ctx, deps, 1));
   router.get('/login', (ctx) => showLogin(ctx, deps));

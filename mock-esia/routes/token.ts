@@ -69,6 +69,7 @@ function runGrant(params: Params, deps: MockEsiaDeps, version: 1 | 3): Grant {
   if (grantType === 'client_credentials' && version === 1) throw new EsiaProtocolError('ESIA-007012');
   const client = deps.clients.get(p.client_id!);
   if (!client) throw new EsiaProtocolError('ESIA-007002');
+  if (grantType === 'client_credentials' && !client.config.clientCredentials) throw new EsiaProtocolError('ESIA-007005');
   if (p.token_type !== 'Bearer') throw new EsiaProtocolError('ESIA-007003');
   checkState(p.state!);
   if (deps.state.usedStates.get(p.state!)) throw new EsiaProtocolError('ESIA-007003');

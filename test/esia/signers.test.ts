@@ -99,7 +99,7 @@ describe('software signer', () => {
   });
 });
 
-describe('CryptoPro signer, failures (no engine needed)', () => {
+describe('command signers, failures (no engine needed)', () => {
   const certificateFile = () => {
     const file = join(dir, 'system-cert.pem');
     writeFileSync(file, testSystem().certificatePem);
@@ -130,6 +130,14 @@ describe('CryptoPro signer, failures (no engine needed)', () => {
     const started = Date.now();
     await esiaRejection(signer.sign(DATA), 'ERR_ESIA_SIGNER');
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('OpenSSL signer: a command that exits without reading its input (EPIPE) fails, and the process lives on', async () => {
+    const signer = createOpenSslSigner({ privateKeyFile: join(dir, 'unused.pem'), certificateFile: certificateFile(), command: 'true' });
+    const big = new Uint8Array(4 << 20);
+    const err = await esiaRejection(signer.sign(big), 'ERR_ESIA_SIGNER');
+    expect(err.cause).toMatchObject({ code: 'EPIPE' });
+    await esiaRejection(signer.signDetached!(big), 'ERR_ESIA_SIGNER');
   });
 
   it('no CMS command: v1 is a signer error', async () => {
@@ -212,6 +220,8 @@ describe.runIf(requireGostEngine())('OpenSSL and CryptoPro signers (OpenSSL gost
     await esiaRejection(noKey.signDetached!(DATA), 'ERR_ESIA_SIGNER');
     const noBinary = createOpenSslSigner({ privateKeyFile: keyFile, certificateFile: certFile, command: join(dir, 'no-openssl') });
     await esiaRejection(noBinary.sign(DATA), 'ERR_ESIA_SIGNER');
+    const silent = createOpenSslSigner({ privateKeyFile: keyFile, certificateFile: certFile, command: 'true' });
+    expect((await esiaRejection(silent.sign(DATA), 'ERR_ESIA_SIGNER')).message).toMatch(/64-byte signature, got 0/);
   });
 
   it('OpenSSL: a key that is not the registered certificate’s is refused by ESIA (ESIA-007053)', async () => {

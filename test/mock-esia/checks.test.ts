@@ -328,6 +328,37 @@ describe('token endpoint checks (v3 te)', () => {
     expect(tokens.access.oid).toBe(1000000001);
   });
 
+  it('refuses client_credentials to a system not allowed it (ESIA-007005)', async () => {
+    const closed = await startMockEsia({ client: { clientCredentials: false } });
+    try {
+      await expect(esiaClientFor(closed).clientCredentials(['fullname'])).rejects.toMatchObject({
+        code: 'ERR_ESIA_CONFIGURATION',
+        esiaCode: 'ESIA-007005',
+        oauthError: 'unauthorized_client',
+      });
+    } finally {
+      await closed.close();
+    }
+  });
+
+  it('answers ESIA-007008 during maintenance: a redirect on ac, HTTP 503 JSON on te', async () => {
+    const client = esiaClientFor(env, { scopes: ['openid', 'fullname'] });
+    const code = await codeFor();
+    env.app.esia.faults.set({ endpoints: { ac: { maintenance: true }, te: { maintenance: true } } });
+    try {
+      const { url, state } = await client.buildAuthorizationUrl({ redirectUri: REDIRECT_URI });
+      const response = await fetch(url, { redirect: 'manual' });
+      const back = new URL(response.headers.get('location')!);
+      expect(back.searchParams.get('error')).toBe('temporarily_unavailable');
+      expect(() => client.parseCallback(back.searchParams, state)).toThrow(expect.objectContaining({ code: 'ERR_ESIA_UNAVAILABLE', esiaCode: 'ESIA-007008' }));
+      const direct = await te(teForm(code).toString());
+      expect(direct).toEqual({ status: 503, json: { error: 'temporarily_unavailable', error_description: expect.stringMatching(/^ESIA-007008: /) } });
+      await expect(client.exchangeCode({ code, redirectUri: REDIRECT_URI })).rejects.toMatchObject({ code: 'ERR_ESIA_UNAVAILABLE', esiaCode: 'ESIA-007008' });
+    } finally {
+      env.app.esia.faults.clear();
+    }
+  });
+
   it('issues client_credentials tokens to the system itself', async () => {
     const client = esiaClientFor(env);
     const tokens = await client.clientCredentials(['fullname']);

@@ -1,0 +1,197 @@
+/**
+ * Per-journal resilience around any adapter: a timeout on every call, a concurrency limit with a
+ * bounded queue, and a circuit breaker. A journal that is down, slow or answers garbage gives a typed
+ * AdapterError quickly instead of piling up logins; the broker turns it into a clear page.
+ */
+import type { Logger } from '../core/log.ts';
+import { AdapterError, isJournalFailure } from './errors.ts';
+import {
+  hasLinkWriteBack,
+  hasPasswordCheck,
+  hasRelations,
+  type JournalAdapter,
+  type LinkWriteBackCapability,
+  type PasswordCapability,
+  type RelationsCapability,
+} from './types.ts';
+
+export interface ResilienceOptions {
+  /** Per-call time limit, milliseconds. */
+  timeoutMs: number;
+  /** Calls in flight at once to this journal. */
+  maxConcurrent: number;
+  /** Calls waiting for a slot; beyond this, ERR_ADAPTER_OVERLOADED at once. */
+  maxQueue: number;
+  /** Consecutive journal failures that open the circuit. */
+  failureThreshold: number;
+  /** How long the circuit stays open before one probe call is let through, milliseconds. */
+  openMs: number;
+}
+
+export const DEFAULT_RESILIENCE: ResilienceOptions = {
+  timeoutMs: 5_000,
+  maxConcurrent: 32,
+  maxQueue: 256,
+  failureThreshold: 5,
+  openMs: 30_000,
+};
+
+type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** The breaker and the limiter of one journal, observable for metrics and tests. */
+export class JournalGuard {
+  private state: CircuitState = 'closed';
+  private failures = 0;
+  private openedAt = 0;
+  private probing = false;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly journalId: string,
+    private readonly options: ResilienceOptions,
+    private readonly clock: () => Date,
+    private readonly log: Logger,
+  ) {}
+
+  get circuit(): CircuitState {
+    if (this.state === 'open' && this.clock().getTime() - this.openedAt >= this.options.openMs) return 'half-open';
+    return this.state;
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Runs `call` under the breaker, the limiter and the timeout. */
+  async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    this.admit(operation);
+    await this.acquire(operation);
+    try {
+      const result = await this.withTimeout(operation, call);
+      this.succeeded();
+      return result;
+    } catch (err) {
+      if (isJournalFailure(err)) this.failed(operation, err);
+      else this.probing = false;
+      throw err;
+    } finally {
+      this.release();
+    }
+  }
+
+  private admit(operation: string): void {
+    const circuit = this.circuit;
+    if (circuit === 'closed') return;
+    if (circuit === 'half-open' && !this.probing) {
+      this.state = 'half-open';
+      this.probing = true;
+      return;
+    }
+    throw new AdapterError('ERR_ADAPTER_CIRCUIT_OPEN', `journal ${this.journalId}: circuit open, ${operation} refused`, {
+      cause: { failures: this.failures },
+      journalId: this.journalId,
+    });
+  }
+
+  private async acquire(operation: string): Promise<void> {
+    if (this.running < this.options.maxConcurrent) {
+      this.running++;
+      return;
+    }
+    if (this.waiting.length >= this.options.maxQueue) {
+      throw new AdapterError('ERR_ADAPTER_OVERLOADED', `journal ${this.journalId}: too many calls waiting, ${operation} refused`, {
+        cause: { running: this.running, queued: this.waiting.length },
+        journalId: this.journalId,
+      });
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  private withTimeout<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new AdapterError('ERR_ADAPTER_TIMEOUT', `journal ${this.journalId}: ${operation} took longer than ${this.options.timeoutMs} ms`, {
+            cause: { timeoutMs: this.options.timeoutMs },
+            journalId: this.journalId,
+          }),
+        );
+      }, this.options.timeoutMs);
+      call().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private succeeded(): void {
+    if (this.state !== 'closed') this.log.info({ journalId: this.journalId }, 'journal circuit closed');
+    this.state = 'closed';
+    this.failures = 0;
+    this.probing = false;
+  }
+
+  private failed(operation: string, err: unknown): void {
+    this.failures++;
+    const wasProbe = this.probing;
+    this.probing = false;
+    if (wasProbe || this.failures >= this.options.failureThreshold) {
+      if (this.state !== 'open' || wasProbe) {
+        this.log.warn(
+          { journalId: this.journalId, operation, failures: this.failures, code: (err as AdapterError).code },
+          'journal circuit opened',
+        );
+      }
+      this.state = 'open';
+      this.openedAt = this.clock().getTime();
+    }
+  }
+}
+
+/** An adapter with the same capabilities as `adapter`, every call guarded. */
+export function withResilience(
+  adapter: JournalAdapter,
+  options: ResilienceOptions,
+  deps: { clock: () => Date; log: Logger },
+): JournalAdapter & { readonly guard: JournalGuard } {
+  const guard = new JournalGuard(adapter.journalId, options, deps.clock, deps.log);
+  const guarded: JournalAdapter & { guard: JournalGuard } & Partial<PasswordCapability & RelationsCapability & LinkWriteBackCapability> = {
+    journalId: adapter.journalId,
+    kind: adapter.kind,
+    guard,
+    findBySnils: (snils, role) => guard.run('findBySnils', () => adapter.findBySnils(snils, role)),
+    findByFullName: (query) => guard.run('findByFullName', () => adapter.findByFullName(query)),
+    getAccount: (id) => guard.run('getAccount', () => adapter.getAccount(id)),
+    listInstitutions: () => guard.run('listInstitutions', () => adapter.listInstitutions()),
+    close: () => adapter.close(),
+  };
+  if (hasPasswordCheck(adapter)) {
+    guarded.verifyPassword = (login, password) => guard.run('verifyPassword', () => adapter.verifyPassword(login, password));
+  }
+  if (hasRelations(adapter)) {
+    guarded.parentsOf = (id) => guard.run('parentsOf', () => adapter.parentsOf(id));
+    guarded.childrenOf = (id) => guard.run('childrenOf', () => adapter.childrenOf(id));
+  }
+  if (hasLinkWriteBack(adapter)) {
+    guarded.recordLink = (id, notice) => guard.run('recordLink', () => adapter.recordLink(id, notice));
+    guarded.removeLink = (id) => guard.run('removeLink', () => adapter.removeLink(id));
+  }
+  return guarded;
+}
