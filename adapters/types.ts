@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../core/log.ts';
 import type { Outbound } from '../core/outbound.ts';
+import type { ZodType } from 'zod';
 
 /** An account's role in the journal. */
 export type Role = 'parent' | 'pupil' | 'staff';
@@ -129,6 +130,6 @@ export interface AdapterDeps {
 /** An adapter kind: its config schema and factory. */
 export interface AdapterDefinition<C> {
   /** Parses this kind's `config` (unknown keys rejected). */
-  readonly configSchema: import('zod').ZodType<C>;
+  readonly configSchema: ZodType<C>;
   create(journalId: string, config: C, deps: AdapterDeps): JournalAdapter | Promise<JournalAdapter>;
 }

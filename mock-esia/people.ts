@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { birthDateOf, formatRuDate, type EsiaDocument, type Persona, type PersonasFile } from '../fixtures/personas.ts';
+import { ESIA_SCOPES, type EsiaScope } from '../config/schema.ts';
 
 /** A JSON object as ESIA returns it. */
 export type JsonObject = Record<string, unknown>;
@@ -41,16 +42,7 @@ export interface CollectionItem {
 }
 
 /** Scopes that open a parent's `kids` collection. */
-export const KID_SCOPES = [
-  'kid_fullname',
-  'kid_birthdate',
-  'kid_gender',
-  'kid_snils',
-  'kid_inn',
-  'kid_birth_cert_doc',
-  'kid_medical_doc',
-  'kid_school_data',
-] as const;
+export const KID_SCOPES: readonly EsiaScope[] = ESIA_SCOPES.filter((s) => s.startsWith('kid_'));
 
 /** Document types each kid document scope opens (ESIA codes; medical policy is `MDCL_PLCY`). */
 const KID_DOCUMENT_TYPES: Readonly<Record<string, string>> = {
