@@ -23,6 +23,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 const ENV_KEYS: ReadonlyArray<readonly [string, readonly string[], 'string' | 'number']> = [
   ['BROKER_MODE', ['mode'], 'string'],
   ['REGION_TIME_ZONE', ['timeZone'], 'string'],
+  ['REDIS_URL', ['redisUrl'], 'string'],
   ['PORT', ['broker', 'port'], 'number'],
   ['HOST', ['broker', 'host'], 'string'],
   ['PUBLIC_URL', ['broker', 'publicUrl'], 'string'],

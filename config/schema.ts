@@ -3,6 +3,7 @@
  * environment; everything else receives the frozen result. Every option is documented where defined.
  */
 import { z } from 'zod';
+import { brokerSchema } from './broker.ts';
 
 /** ESIA scopes that the mock knows (unknown ones give ESIA-007006). */
 export const ESIA_SCOPES = [
@@ -187,17 +188,6 @@ export const esiaClientSchema = z
   });
 export type EsiaClientConfig = z.infer<typeof esiaClientSchema>;
 
-/** The broker's own HTTP listener. */
-export const brokerServerSchema = z
-  .object({
-    /** Port the broker (and, until the broker exists, the demo's entry page) listens on. */
-    port: z.number().int().min(0).max(65535).default(3000),
-    host: z.string().default('127.0.0.1'),
-    /** Public base URL; default http://host:port. */
-    publicUrl: z.url().optional(),
-  })
-  .strict();
-
 /** The whole configuration. */
 export const configSchema = z
   .object({
@@ -205,7 +195,9 @@ export const configSchema = z
     mode: z.enum(['development', 'production']).default('development'),
     /** The region's time zone: ages and "today" are computed there. */
     timeZone: z.string().default('Europe/Samara').refine(isTimeZone, 'unknown IANA time zone'),
-    broker: brokerServerSchema.default(brokerServerSchema.parse({})),
+    broker: brokerSchema.default(brokerSchema.parse({})),
+    /** Redis for all shared state (`REDIS_URL`); absent: the in-memory store (development only). */
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     mockEsia: mockEsiaSchema.default(mockEsiaSchema.parse({})),
     /** The broker's ESIA client; absent in development, where the demo wires it to mock-esia. */
     esia: esiaClientSchema.optional(),

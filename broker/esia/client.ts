@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Outbound } from '../http/outbound.ts';
-import { OutboundError } from '../http/outbound.ts';
+import type { Outbound } from '../../core/outbound.ts';
+import { OutboundError } from '../../core/outbound.ts';
 import { EsiaError, esiaProtocolError } from './errors.ts';
 import { esiaPersonSchema, collectionSchema, esiaKidSchema, type EsiaPerson, type EsiaKid } from './person.ts';
 import {
@@ -337,7 +337,7 @@ async function failRest(response: Response, code: 'ERR_ESIA_UNAUTHORIZED' | 'ERR
   const body = (await readJson(response).catch(() => undefined)) as { code?: unknown; message?: unknown } | undefined;
   const esiaCode = typeof body?.code === 'string' ? body.code : undefined;
   throw new EsiaError(code, `ESIA REST answered HTTP ${response.status}${esiaCode ? ` (${esiaCode})` : ''}`, {
-    cause: body,
+    cause: body ?? response.status,
     esiaCode,
     esiaText: typeof body?.message === 'string' ? body.message : undefined,
     httpStatus: response.status,

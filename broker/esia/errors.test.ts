@@ -1,6 +1,6 @@
 /** ESIA's error descriptions parsed, and each ESIA code mapped to the family the broker branches on. */
 import { describe, expect, it } from 'vitest';
-import { BrokerError } from '../errors.ts';
+import { BaseError } from '../../core/errors.ts';
 import { EsiaError, esiaProtocolError, parseErrorDescription, type EsiaErrorCode } from './errors.ts';
 
 describe('parseErrorDescription', () => {
@@ -94,7 +94,7 @@ describe('esiaProtocolError', () => {
   it('is a typed error with a cause and a message naming the ESIA code', () => {
     const err = esiaProtocolError('invalid_request', 'ESIA-007014: The request doesn`t contain the mandatory parameter [scope].', 400);
     expect(err).toBeInstanceOf(EsiaError);
-    expect(err).toBeInstanceOf(BrokerError);
+    expect(err).toBeInstanceOf(BaseError);
     expect(err.name).toBe('EsiaError');
     expect(err.cause).toEqual({ oauthError: 'invalid_request', description: 'ESIA-007014: The request doesn`t contain the mandatory parameter [scope].' });
     expect(err.message).toBe('ESIA refused the request: ESIA-007014 (The request doesn`t contain the mandatory parameter [scope].)');

@@ -3,7 +3,7 @@
  * fix the configuration, tell the user, retry later. ESIA's own code and text are kept when ESIA
  * sent them (`error_description` is `"ESIA-0070xx: text"`).
  */
-import { BrokerError } from '../errors.ts';
+import { BaseError } from '../../core/errors.ts';
 
 export type EsiaErrorCode =
   /** The system's registration or signing is wrong (007002, 007005, 007019, 007023, 007053). */
@@ -39,7 +39,7 @@ export type EsiaErrorCode =
   /** Our signer failed (key, command, signing service). */
   | 'ERR_ESIA_SIGNER';
 
-export class EsiaError extends BrokerError<EsiaErrorCode> {
+export class EsiaError extends BaseError<EsiaErrorCode> {
   /** ESIA's own code, e.g. `ESIA-007014`, when ESIA sent one. */
   readonly esiaCode?: string;
   /** ESIA's text after the code. */

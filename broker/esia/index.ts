@@ -3,7 +3,7 @@
  * the token verifier pinned to ESIA's certificates, and the outbound HTTP factory.
  */
 import type { EsiaClientConfig, EsiaSignerConfig } from '../../config/schema.ts';
-import { createOutbound, type Outbound } from '../http/outbound.ts';
+import { createOutbound, type Outbound } from '../../core/outbound.ts';
 import { EsiaClient } from './client.ts';
 import { ESIA_ENVIRONMENTS, issuerFor } from './protocol.ts';
 import { createSoftwareSigner, type Signer } from './signer.ts';

@@ -23,7 +23,9 @@ export interface OpenSslSignerOptions {
 export function runCommand(command: string, args: readonly string[], input: Uint8Array, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // A command that exits (or never starts) before reading its input makes the write fail with
-    // EPIPE; unhandled, that 'error' event would crash the process. It is reported with the result.
+    // EPIPE; unhandled, that 'error' event would crash the process. With input to deliver it means the
+    // command did not read it all, so it fails the call; with none (commands that read files, like
+    // csptest) closing an unread stdin is harmless and ignored.
     let inputError: Error | undefined;
     const child = execFile(
       command,
@@ -36,7 +38,7 @@ export function runCommand(command: string, args: readonly string[], input: Uint
       },
     );
     child.stdin?.on('error', (err) => {
-      inputError = err;
+      if (input.length) inputError = err;
     });
     child.stdin?.end(Buffer.from(input));
   });

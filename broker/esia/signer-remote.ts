@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { parseCertificate } from '../../gost/index.ts';
-import type { Outbound } from '../http/outbound.ts';
+import type { Outbound } from '../../core/outbound.ts';
 import { expectRawSignature, signerError, type Signer } from './signer.ts';
 
 export interface RemoteSignerOptions {

@@ -139,7 +139,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const alg = header.data.alg;
     if (alg !== 'RS256' && alg !== 'GOST3410_2012_256') throw invalid(`algorithm ${alg} is not allowed`);
     if (!algorithms.has(alg)) throw invalid(`algorithm ${alg} is not allowed`);
-    if (header.data.sbt !== undefined && header.data.sbt !== kind) throw invalid(`expected a ${kind} token, got ${header.data.sbt}`);
+    if (header.data.sbt !== kind) throw invalid(`expected a ${kind} token, got ${header.data.sbt ?? 'no sbt'}`);
     if (!/^[A-Za-z0-9_-]+$/.test(parts[2]!)) throw invalid('signature is not base64url');
     const data = Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii');
     const signature = Buffer.from(parts[2]!, 'base64url');

@@ -8,10 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { issuerFor } from '../../broker/esia/protocol.ts';
 import { createSoftwareSigner, type Signer } from '../../broker/esia/signer.ts';
 import { createTokenVerifier } from '../../broker/esia/verifier.ts';
-import { createOutbound } from '../../broker/http/outbound.ts';
+import { createOutbound } from '../../core/outbound.ts';
 import { sign as gostSign } from '../../gost/index.ts';
 import { createDevSystem } from '../../mock-esia/demo-system.ts';
-import { callbackFor, codeFor, decodeJwt, esiaRejection, esiaThrown, loginTokens, recordingFetch } from '../helpers/esia-login.ts';
+import { callbackFor, codeFor, decodeJwt, esiaRejection, esiaThrown, loginTokens, recordingFetch, sharedSigningKeys } from '../helpers/esia-login.ts';
 import { esiaClientFor, loginAtMock, REDIRECT_URI, startMockEsia, testSystem, type MockEsiaEnv } from '../helpers/mock-esia.ts';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ const extra: MockEsiaEnv[] = [];
 
 /** A further mock for tests that change its registration or keys; closed at the end. */
 async function anotherMock(options: Parameters<typeof startMockEsia>[0] = {}): Promise<MockEsiaEnv> {
-  const started = await startMockEsia(options);
+  const started = await startMockEsia({ signingKeys: sharedSigningKeys(), ...options });
   extra.push(started);
   return started;
 }
@@ -234,6 +234,32 @@ describe('endpoint faults', () => {
     expect((await client.exchangeCode({ code, redirectUri: REDIRECT_URI })).access.oid).toBe(1000000001);
   });
 
+  it('maintenance at ac: the callback carries ESIA-007008, ERR_ESIA_UNAVAILABLE', async () => {
+    const client = esiaClientFor(env);
+    env.app.esia.faults.set({ endpoints: { ac: { maintenance: true } } });
+    const { callback, state } = await callbackFor(client);
+    expect(callback.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(esiaThrown(() => client.parseCallback(callback.searchParams, state), 'ERR_ESIA_UNAVAILABLE').esiaCode).toBe('ESIA-007008');
+  });
+
+  it('maintenance at te: HTTP 503 with ESIA-007008, ERR_ESIA_UNAVAILABLE with ESIA’s code', async () => {
+    const client = esiaClientFor(env);
+    const code = await codeFor(client);
+    env.app.esia.faults.set({ endpoints: { te: { maintenance: true } } });
+    const err = await esiaRejection(client.exchangeCode({ code, redirectUri: REDIRECT_URI }), 'ERR_ESIA_UNAVAILABLE');
+    expect(err).toMatchObject({ esiaCode: 'ESIA-007008', oauthError: 'temporarily_unavailable', httpStatus: 503 });
+  });
+
+  it('maintenance at rs: retried, then ERR_ESIA_UNAVAILABLE with ESIA-007008', async () => {
+    const { fetch, requests } = recordingFetch();
+    const client = esiaClientFor(env, { outbound: createOutbound({ timeoutMs: 5_000, retries: 1, backoffMs: 5, fetch }) });
+    const tokens = await loginTokens(client);
+    env.app.esia.faults.set({ endpoints: { rs: { maintenance: true } } });
+    const err = await esiaRejection(client.fetchPerson(tokens), 'ERR_ESIA_UNAVAILABLE');
+    expect(err.esiaCode).toBe('ESIA-007008');
+    expect(requests.filter((r) => r.path.startsWith('/rs/'))).toHaveLength(2);
+  });
+
   it('rs 503: the person GET is retried, then fails ERR_ESIA_UNAVAILABLE', async () => {
     const { fetch, requests } = recordingFetch();
     const client = esiaClientFor(env, { outbound: createOutbound({ timeoutMs: 5_000, retries: 2, backoffMs: 5, fetch }) });
@@ -338,7 +364,8 @@ describe('REST errors', () => {
   it('an access token of another ESIA: ERR_ESIA_UNAUTHORIZED', async () => {
     const client = esiaClientFor(env);
     const tokens = await loginTokens(client);
-    const other = await anotherMock();
+    const other = await startMockEsia();
+    extra.push(other);
     const foreign = other.app.esia.issueAccessToken({ oid: 1000000001, clientId: other.system.mnemonic, scopes: ['openid', 'fullname'] });
     const err = await esiaRejection(client.fetchPerson({ accessToken: foreign, access: tokens.access }), 'ERR_ESIA_UNAUTHORIZED');
     expect(err.esiaCode).toBe('ESIA-005011');

@@ -8,15 +8,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { issuerFor, v1SignedString } from '../../broker/esia/protocol.ts';
 import { createSoftwareSigner, type Signer } from '../../broker/esia/signer.ts';
 import { createTokenVerifier } from '../../broker/esia/verifier.ts';
-import { createOutbound } from '../../broker/http/outbound.ts';
+import { createOutbound } from '../../core/outbound.ts';
 import { verifyDetachedSignature } from '../../gost/index.ts';
 import { createDevSystem } from '../../mock-esia/demo-system.ts';
-import { callbackFor, codeFor, decodeJwt, esiaRejection, loginTokens, recordingFetch } from '../helpers/esia-login.ts';
+import { callbackFor, codeFor, decodeJwt, esiaRejection, loginTokens, recordingFetch, sharedSigningKeys } from '../helpers/esia-login.ts';
 import { esiaClientFor, loginAtMock, REDIRECT_URI, startMockEsia, testSystem, type MockEsiaEnv } from '../helpers/mock-esia.ts';
 
 const started: MockEsiaEnv[] = [];
 async function mock(options: Parameters<typeof startMockEsia>[0] = {}): Promise<MockEsiaEnv> {
-  const env = await startMockEsia(options);
+  const env = await startMockEsia({ signingKeys: sharedSigningKeys(), ...options });
   started.push(env);
   return env;
 }
@@ -138,6 +138,12 @@ describe('client_credentials', () => {
     expect(tokens.access.scopes).toEqual(['usr_org']);
     expect(tokens.id).toBeUndefined();
     expect(tokens.refreshToken).toBeUndefined();
+  });
+
+  it('refuses a system not allowed the grant: ERR_ESIA_CONFIGURATION, ESIA-007005', async () => {
+    const denied = await mock({ client: { clientCredentials: false } });
+    const err = await esiaRejection(esiaClientFor(denied).clientCredentials(['usr_org']), 'ERR_ESIA_CONFIGURATION');
+    expect(err).toMatchObject({ esiaCode: 'ESIA-007005', oauthError: 'unauthorized_client', httpStatus: 400 });
   });
 
   it('refuses a scope not approved: ESIA-007019', async () => {

@@ -3,10 +3,37 @@
  * the tokens, the typed error a call fails with, and a fetch that records requests before passing
  * them to the real global fetch (to prove retries happened, or did not).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'vitest';
 import type { EsiaClient, EsiaTokenSet, AuthorizationRequest } from '../../broker/esia/client.ts';
 import { EsiaError, type EsiaErrorCode } from '../../broker/esia/errors.ts';
+import { createSelfSignedCertificate, exportGostPrivateKeyPem, generateKeyPair } from '../../gost/index.ts';
+import type { MockEsiaOptions } from '../../mock-esia/app.ts';
 import { loginAtMock, REDIRECT_URI } from './mock-esia.ts';
+
+let signingKeys: MockEsiaOptions['signingKeys'];
+/**
+ * ESIA signing keys (RSA and GOST) made once per test process, for mocks whose keys do not matter:
+ * `startMockEsia({ signingKeys: sharedSigningKeys() })` skips generating an RSA key per mock.
+ */
+export function sharedSigningKeys(): NonNullable<MockEsiaOptions['signingKeys']> {
+  if (!signingKeys) {
+    const validity = { notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(Date.now() + 365 * 86_400_000) };
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const gost = generateKeyPair().privateKey;
+    signingKeys = {
+      RS256: {
+        privateKeyPem: rsa.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        certificatePem: createSelfSignedCertificate({ subject: { commonName: 'ESIA RSA (shared test key)' }, key: { kind: 'rsa', privateKey: rsa }, ...validity }).pem,
+      },
+      GOST3410_2012_256: {
+        privateKeyPem: exportGostPrivateKeyPem(gost),
+        certificatePem: createSelfSignedCertificate({ subject: { commonName: 'ESIA GOST (shared test key)' }, key: { kind: 'gost', privateKey: gost }, ...validity }).pem,
+      },
+    };
+  }
+  return signingKeys;
+}
 
 export interface LoginOptions extends Partial<AuthorizationRequest> {
   persona?: string;

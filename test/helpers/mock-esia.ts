@@ -11,7 +11,7 @@ import { createDevSystem, devSystemRegistration, type DevSystem } from '../../mo
 import { EsiaClient, type EsiaClientOptions } from '../../broker/esia/client.ts';
 import { createSoftwareSigner } from '../../broker/esia/signer.ts';
 import { createTokenVerifier } from '../../broker/esia/verifier.ts';
-import { createOutbound } from '../../broker/http/outbound.ts';
+import { createOutbound } from '../../core/outbound.ts';
 import { issuerFor } from '../../broker/esia/protocol.ts';
 
 export const REDIRECT_URI = 'http://127.0.0.1:9999/esia/callback';
