@@ -17,6 +17,7 @@ import {
   v3ClientCredentialsSignedString,
   v3CodeSignedString,
   v3RefreshSignedString,
+  type SignedFields,
 } from './protocol.ts';
 import { signerCertificateHash, signerError, type Signer } from './signer.ts';
 import type { TokenVerifier, VerifiedAccessToken, VerifiedIdToken } from './verifier.ts';
@@ -148,71 +149,59 @@ export class EsiaClient {
 
   /** Exchanges an authorization code for verified tokens. */
   async exchangeCode(input: { code: string; redirectUri: string; scopes?: readonly string[]; codeVerifier?: string }): Promise<EsiaTokenSet> {
-    const state = randomUUID();
-    const scope = (input.scopes ?? this.options.scopes).join(' ');
-    const timestamp = this.timestamp();
-    const fields = { clientId: this.options.mnemonic, scope, timestamp, state, redirectUri: input.redirectUri, code: input.code };
-    const v1 = this.options.protocol === 'v1';
-    const form: Record<string, string> = {
-      client_id: this.options.mnemonic,
-      code: input.code,
-      grant_type: 'authorization_code',
-      client_secret: v1 ? await this.signCms(v1SignedString(fields)) : await this.signRaw(v3CodeSignedString(fields)),
-      state,
-      redirect_uri: input.redirectUri,
-      scope,
-      timestamp,
-      token_type: 'Bearer',
-    };
-    if (!v1) form.client_certificate_hash = this.certificateHash;
+    const fields = this.freshFields(input.scopes, input.redirectUri);
+    const form: Record<string, string> = { code: input.code, grant_type: 'authorization_code', redirect_uri: input.redirectUri };
     if (input.codeVerifier) form.code_verifier = input.codeVerifier;
-    return this.tokenRequest(form, state, true);
+    return this.grant(form, fields, v3CodeSignedString({ ...fields, code: input.code }), true);
   }
 
   /** Exchanges a refresh token (rotated by ESIA: keep the new one). */
   async refresh(input: { refreshToken: string; redirectUri: string; scopes?: readonly string[] }): Promise<EsiaTokenSet> {
-    const state = randomUUID();
-    const scope = (input.scopes ?? this.options.scopes).join(' ');
-    const timestamp = this.timestamp();
-    const fields = { clientId: this.options.mnemonic, scope, timestamp, state, redirectUri: input.redirectUri, refreshToken: input.refreshToken };
-    const v1 = this.options.protocol === 'v1';
-    const form: Record<string, string> = {
-      client_id: this.options.mnemonic,
-      refresh_token: input.refreshToken,
-      grant_type: 'refresh_token',
-      client_secret: v1
-        ? await this.signCms(v1SignedString(fields))
-        : await this.signRaw(v3RefreshSignedString(fields, this.options.refreshSecret ?? 'redirect_uri')),
-      state,
-      redirect_uri: input.redirectUri,
-      scope,
-      timestamp,
-      token_type: 'Bearer',
-    };
-    if (!v1) form.client_certificate_hash = this.certificateHash;
-    return this.tokenRequest(form, state, false);
+    const fields = this.freshFields(input.scopes, input.redirectUri);
+    const form = { refresh_token: input.refreshToken, grant_type: 'refresh_token', redirect_uri: input.redirectUri };
+    const signed = v3RefreshSignedString({ ...fields, refreshToken: input.refreshToken }, this.options.refreshSecret ?? 'redirect_uri');
+    return this.grant(form, fields, signed, false);
   }
 
   /** A token for the system itself (v3 only). */
   async clientCredentials(scopes: readonly string[]): Promise<EsiaTokenSet> {
-    const state = randomUUID();
-    const scope = scopes.join(' ');
-    const timestamp = this.timestamp();
-    const form: Record<string, string> = {
-      client_id: this.options.mnemonic,
-      grant_type: 'client_credentials',
-      client_secret: await this.signRaw(v3ClientCredentialsSignedString({ clientId: this.options.mnemonic, scope, timestamp, state })),
-      state,
-      scope,
-      timestamp,
-      token_type: 'Bearer',
-      client_certificate_hash: this.certificateHash,
-    };
-    return this.tokenRequest(form, state, false);
+    const fields = this.freshFields(scopes);
+    return this.grant({ grant_type: 'client_credentials' }, fields, v3ClientCredentialsSignedString(fields), false, true);
   }
 
-  private async tokenRequest(form: Record<string, string>, state: string, expectIdToken: boolean): Promise<EsiaTokenSet> {
-    const path = this.options.protocol === 'v1' ? '/aas/oauth2/te' : '/aas/oauth2/v3/te';
+  /** A new state and timestamp for one token request. */
+  private freshFields(scopes: readonly string[] | undefined, redirectUri?: string): SignedFields {
+    const scope = (scopes ?? this.options.scopes).join(' ');
+    return { clientId: this.options.mnemonic, scope, timestamp: this.timestamp(), state: randomUUID(), redirectUri };
+  }
+
+  /**
+   * Completes a token request's form with the fields every grant sends and the signed secret (v3: the
+   * grant's own signed string; v1: the CMS over the v1 string), then posts it.
+   */
+  private async grant(
+    form: Record<string, string>,
+    fields: SignedFields,
+    v3Signed: string,
+    expectIdToken: boolean,
+    v3Only = false,
+  ): Promise<EsiaTokenSet> {
+    const v1 = this.options.protocol === 'v1' && !v3Only;
+    const full: Record<string, string> = {
+      client_id: this.options.mnemonic,
+      ...form,
+      client_secret: v1 ? await this.signCms(v1SignedString(fields)) : await this.signRaw(v3Signed),
+      state: fields.state,
+      scope: fields.scope,
+      timestamp: fields.timestamp,
+      token_type: 'Bearer',
+    };
+    if (!v1) full.client_certificate_hash = this.certificateHash;
+    return this.tokenRequest(full, fields.state, expectIdToken, v1);
+  }
+
+  private async tokenRequest(form: Record<string, string>, state: string, expectIdToken: boolean, v1: boolean): Promise<EsiaTokenSet> {
+    const path = v1 ? '/aas/oauth2/te' : '/aas/oauth2/v3/te';
     const response = await this.call(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
