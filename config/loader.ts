@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { configSchema, type Config } from './schema.ts';
+import { configSchemaFor, type AdapterSchemas, type Config } from './schema.ts';
 import { deepFreeze } from './freeze.ts';
 
 /** Thrown when the configuration is invalid; `problems` lists each as `key.path: message`. */
@@ -38,6 +38,8 @@ export interface LoadOptions {
   env?: Env;
   /** Overrides applied last (tests, embedding). */
   overrides?: Record<string, unknown>;
+  /** The adapter kinds' config schemas (from the adapter registry), to check `journals[].config`. */
+  adapters?: AdapterSchemas;
 }
 
 /** Loads, validates and freezes the configuration. Throws `ConfigError` listing every problem. */
@@ -70,7 +72,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   if (options.overrides) raw = mergeDeep(raw, options.overrides);
 
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchemaFor(options.adapters).safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push(`${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`);

@@ -188,8 +188,69 @@ export const esiaClientSchema = z
   });
 export type EsiaClientConfig = z.infer<typeof esiaClientSchema>;
 
+/** Per-journal resilience: call timeout, concurrency limit and circuit breaker. */
+export const resilienceSchema = z
+  .object({
+    timeoutMs: z.number().int().positive().default(5_000),
+    maxConcurrent: z.number().int().positive().default(32),
+    maxQueue: z.number().int().min(0).default(256),
+    failureThreshold: z.number().int().positive().default(5),
+    openMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
+/** An adapter kind as the configuration sees it: its name and its config schema. */
+export type AdapterSchemas = Readonly<Record<string, z.ZodType>>;
+
+/**
+ * A journal: `{ type, id, name, config, resilience }`, a tagged union over the adapter kinds of the
+ * registry the caller passes (so `config/` never imports the adapters). Without a registry, `config` is
+ * left for the registry to check.
+ */
+export function journalSchemaFor(adapters?: AdapterSchemas): z.ZodType<JournalConfig> {
+  const common = {
+    /** The journal's id: clients name it; links and audit records carry it. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case latin letters, digits and -'),
+    /** Shown to people («Электронный журнал …»). */
+    name: z.string().min(1),
+    resilience: resilienceSchema.default(resilienceSchema.parse({})),
+  };
+  if (!adapters || !Object.keys(adapters).length) {
+    return z.object({ type: z.string(), config: z.unknown(), ...common }).strict() as z.ZodType<JournalConfig>;
+  }
+  const variants = Object.entries(adapters).map(([type, schema]) =>
+    z.object({ type: z.literal(type), config: schema, ...common }).strict(),
+  );
+  return z.discriminatedUnion('type', variants as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<JournalConfig>;
+}
+
+export interface JournalConfig {
+  readonly type: string;
+  readonly id: string;
+  readonly name: string;
+  readonly config: unknown;
+  readonly resilience: z.infer<typeof resilienceSchema>;
+}
+
+/** The whole configuration, with journals checked against `adapters` when given. */
+export function configSchemaFor(adapters?: AdapterSchemas) {
+  return baseConfigSchema.extend({ journals: z.array(journalSchemaFor(adapters)).default([]) }).strict().superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.journals.forEach((j, i) => {
+      if (seen.has(j.id)) ctx.addIssue({ code: 'custom', message: `journal id ${j.id} is used twice`, path: ['journals', i, 'id'] });
+      seen.add(j.id);
+    });
+    const journals = new Set(c.journals.map((j) => j.id));
+    c.broker.clients.forEach((client, i) => {
+      if (client.journal && !journals.has(client.journal)) {
+        ctx.addIssue({ code: 'custom', message: `unknown journal ${client.journal}`, path: ['broker', 'clients', i, 'journal'] });
+      }
+    });
+  });
+}
+
 /** The whole configuration. */
-export const configSchema = z
+const baseConfigSchema = z
   .object({
     /** `production` refuses development defaults (in-memory store, generated keys, mock ESIA). */
     mode: z.enum(['development', 'production']).default('development'),
@@ -203,6 +264,7 @@ export const configSchema = z
     esia: esiaClientSchema.optional(),
   })
   .strict();
+export const configSchema = configSchemaFor();
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
