@@ -1,55 +1,9 @@
 /** HTML pages of mock-esia: Russian, plain, accessible, usable on a phone. */
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+import { BASE_STYLE, html, SafeHtml } from '../../core/html.ts';
 
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+export { html, escapeHtml, SafeHtml } from '../../core/html.ts';
 
-/** Tagged template that escapes every interpolated value unless it is already `SafeHtml`. */
-export class SafeHtml {
-  constructor(readonly html: string) {}
-  toString(): string {
-    return this.html;
-  }
-}
-
-export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
-  let out = strings[0]!;
-  values.forEach((value, i) => {
-    out += render(value) + strings[i + 1]!;
-  });
-  return new SafeHtml(out);
-}
-
-function render(value: unknown): string {
-  if (value instanceof SafeHtml) return value.html;
-  if (Array.isArray(value)) return value.map(render).join('');
-  if (value === undefined || value === null || value === false) return '';
-  return escapeHtml(String(value));
-}
-
-const STYLE = `
-*{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#0b1f33;background:#eef2f7}
-header{background:#0d4cd3;color:#fff;padding:12px 16px;font-weight:600}
-header small{display:block;font-weight:400;opacity:.85}
-main{max-width:560px;margin:16px auto;padding:0 12px}
-.card{background:#fff;border-radius:12px;padding:20px;box-shadow:0 1px 4px rgba(11,31,51,.12);margin-bottom:16px}
-h1{font-size:1.35rem;margin:0 0 12px}
-h2{font-size:1.1rem;margin:0 0 8px}
-label{display:block;margin:12px 0 4px;font-weight:600}
-input[type=text],input[type=password]{width:100%;padding:12px;font-size:1rem;border:1px solid #8a9bb0;border-radius:8px}
-button{display:block;width:100%;min-height:48px;margin-top:12px;padding:10px 16px;font-size:1rem;border-radius:8px;border:0;background:#0d4cd3;color:#fff;cursor:pointer}
-button.secondary{background:#fff;color:#0d4cd3;border:2px solid #0d4cd3}
-button.persona{background:#fff;color:#0b1f33;border:1px solid #c5d0de;text-align:left}
-button.persona span{display:block;font-size:.875rem;color:#4a5d75}
-button:focus,input:focus{outline:3px solid #ffb400;outline-offset:2px}
-.error{background:#fde8e8;border-left:4px solid #c0392b;padding:12px;border-radius:8px;margin-bottom:12px}
-ul.scopes{padding-left:20px}
-.muted{color:#4a5d75;font-size:.875rem}
-`;
 
 /** A whole page. `title` is plain text. */
 export function page(title: string, body: SafeHtml, status?: string): string {
@@ -59,7 +13,7 @@ export function page(title: string, body: SafeHtml, status?: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} — Госуслуги (тестовый стенд)</title>
-<style>${new SafeHtml(STYLE)}</style>
+<style>${new SafeHtml(BASE_STYLE)}</style>
 </head>
 <body>
 <header>Госуслуги <small>Тестовый стенд ЕСИА для разработки. Не вводите настоящие данные.</small></header>

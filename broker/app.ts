@@ -1,0 +1,136 @@
+/**
+ * Builds the broker: the OpenID Provider, the login's interaction routes and the ESIA callback, on one
+ * Koa app. It never listens (`broker/main.ts` does) and reads no environment.
+ */
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type Provider from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { JournalAccount, JournalAdapter } from '../adapters/types.ts';
+import type { BrokerConfig } from '../config/broker.ts';
+import { silentLogger, type Logger } from '../core/log.ts';
+import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
+import type { EsiaClient } from './esia/client.ts';
+import { describe, registerInteractionRoutes } from './interactions/routes.ts';
+import { loadBrokerKeys } from './keys.ts';
+import { LinkStore } from './links/store.ts';
+import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
+import { createProvider } from './oidc/provider.ts';
+import type { KeyValueStore } from './store/types.ts';
+import { errorPage } from './views/pages.ts';
+
+export interface BrokerOptions {
+  config: BrokerConfig;
+  /** The public base URL and issuer, without a trailing slash. */
+  issuer: string;
+  esia: EsiaClient;
+  kv: KeyValueStore;
+  /** oidc-provider's storage adapter; default its memory adapter (development). */
+  oidcAdapter?: Configuration['adapter'];
+  adapters: ReadonlyMap<string, JournalAdapter>;
+  timeZone?: string;
+  clock?: () => Date;
+  log?: Logger;
+}
+
+export interface Broker {
+  readonly app: Koa;
+  readonly provider: Provider;
+  readonly links: LinkStore;
+}
+
+const snapshotKey = (journalId: string, accountId: string) => `account:${journalId}:${accountId}`;
+
+export function createBroker(options: BrokerOptions): Broker {
+  const { config, kv } = options;
+  const log = options.log ?? silentLogger;
+  const clock = options.clock ?? (() => new Date());
+  const today = () => {
+    const d = calendarDateIn(clock(), options.timeZone ?? DEFAULT_TIME_ZONE);
+    return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+  };
+  const keys = loadBrokerKeys(config);
+  const links = new LinkStore(kv);
+
+  /** The journal and account a session account id names, for this client. */
+  const resolve = (journal: string | undefined, sub: string): { journalId: string; accountId: string } | undefined => {
+    if (journal) return { journalId: journal, accountId: sub };
+    const at = sub.indexOf(':');
+    return at > 0 ? { journalId: sub.slice(0, at), accountId: sub.slice(at + 1) } : undefined;
+  };
+  const journalOf = (client: unknown) => (client as { journal?: string } | undefined)?.journal;
+
+  const provider: Provider = createProvider({
+    issuer: options.issuer,
+    clients: config.clients,
+    jwks: keys.jwks,
+    cookieKeys: keys.cookieKeys,
+    ttl: config.ttl,
+    adapter: options.oidcAdapter,
+    pairwiseSecret: keys.cookieKeys[0]!,
+    log: (message, details) => log.warn(details, message),
+    findAccount: async (ctx, sub, token) => {
+      const client = ctx.oidc.client ?? (token?.clientId ? await provider.Client.find(token.clientId) : undefined);
+      const where = resolve(journalOf(client), sub);
+      const snapshot = where ? ((await kv.get(snapshotKey(where.journalId, where.accountId))) as AccountSnapshot | undefined) : undefined;
+      if (!snapshot) return undefined;
+      return { accountId: sub, claims: async () => ({ sub, ...claimsOf(snapshot, today()) }) };
+    },
+    sessionFits: async (ctx: KoaContextWithOIDC) => {
+      const sub = ctx.oidc.session!.accountId!;
+      const journal = journalOf(ctx.oidc.client);
+      if (!journal && !sub.includes(':')) return false;
+      const where = resolve(journal, sub);
+      const snapshot = where ? ((await kv.get(snapshotKey(where.journalId, where.accountId))) as AccountSnapshot | undefined) : undefined;
+      const role = ctx.oidc.params?.role;
+      return snapshot !== undefined && (typeof role !== 'string' || role === snapshot.role);
+    },
+  });
+
+  const router = new Router();
+  registerInteractionRoutes(router, {
+    provider,
+    esia: options.esia,
+    kv,
+    links,
+    adapters: options.adapters,
+    config,
+    issuer: options.issuer,
+    log,
+    saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
+    sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
+  });
+
+  const app = new Koa();
+  app.keys = keys.cookieKeys;
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      log.error({ err: describe(err), path: ctx.path }, 'request failed');
+      ctx.status = 500;
+      ctx.type = 'html';
+      ctx.body = errorPage('Что-то пошло не так', 'Попробуйте войти ещё раз через несколько минут.');
+    }
+  });
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'");
+    await next();
+  });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  app.use(async (ctx, next) => {
+    if (ctx.path.startsWith('/interaction/') || ctx.path === '/esia/callback') {
+      await form(ctx, async () => {
+        await router.routes()(ctx as never, next);
+      });
+      return;
+    }
+    ctx.respond = false;
+    await provider.callback()(ctx.req, ctx.res);
+  });
+  return { app, provider, links };
+}

@@ -1,0 +1,304 @@
+/**
+ * The login's steps as routes: pick the role (skipped when the journal's request names it), go to
+ * ESIA with state bound to the interaction (single use, expiring), come back, apply the policy gate,
+ * find the linked accounts, pick the school when there are several, or log in with a school password.
+ * All step state lives in the store, never in process memory. Every refusal shows a page that says what
+ * to do, and its button returns the person to the journal with an OAuth error.
+ */
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Router } from '@koa/router';
+import type Provider from 'oidc-provider';
+import { ROLES, hasPasswordCheck, type JournalAccount, type JournalAdapter, type Role } from '../../adapters/types.ts';
+import type { Logger } from '../../core/log.ts';
+import type { BrokerConfig } from '../../config/broker.ts';
+import { EsiaError } from '../esia/errors.ts';
+import type { EsiaClient } from '../esia/client.ts';
+import type { LinkStore } from '../links/store.ts';
+import { isAdapterError, linkedAccounts, readPerson, type LoginPerson } from '../login/flow.ts';
+import type { KeyValueStore } from '../store/types.ts';
+import type { Acr, AccountSnapshot } from '../oidc/claims.ts';
+import { errorPage, institutionPage, refusalPage, rolePage, schoolLoginPage } from '../views/pages.ts';
+import { EXPIRED, refusalText, SCHOOL_LOGIN_FAILED, UNAVAILABLE, type RefusalText } from './texts.ts';
+
+/** A login in progress, beside oidc-provider's own interaction record. */
+interface LoginState {
+  csrf: string;
+  role?: Role;
+  person?: LoginPerson;
+  /** Account choices offered: key → account. */
+  choices?: Record<string, JournalAccount>;
+  /** A refusal shown: what the relying party receives when the person goes back. */
+  refusal?: { error: string; description: string };
+}
+
+export interface InteractionDeps {
+  provider: Provider;
+  esia: EsiaClient;
+  kv: KeyValueStore;
+  links: LinkStore;
+  adapters: ReadonlyMap<string, JournalAdapter>;
+  config: BrokerConfig;
+  issuer: string;
+  log: Logger;
+  /** Remembers the account for tokens and userinfo. */
+  saveSnapshot(snapshot: AccountSnapshot): Promise<void>;
+  /** The session account id for this client (the journal's account id, or journal:account for unbound clients). */
+  sessionAccountId(journalBound: boolean, account: JournalAccount): string;
+}
+
+const stateKey = (uid: string) => `login:${uid}`;
+const esiaKey = (state: string) => `esia-state:${state}`;
+
+export function registerInteractionRoutes(router: Router, deps: InteractionDeps): void {
+  const { provider, kv, config } = deps;
+  const ttl = config.ttl.interaction;
+
+  /** The interaction of this browser (its cookie) and our state for it, or an "expired" page. */
+  async function load(ctx: Context, uid?: string) {
+    let details;
+    try {
+      details = await provider.interactionDetails(ctx.req, ctx.res);
+    } catch {
+      showExpired(ctx);
+      return undefined;
+    }
+    if (uid !== undefined && details.uid !== uid) {
+      showExpired(ctx);
+      return undefined;
+    }
+    let state = (await kv.get(stateKey(details.uid))) as LoginState | undefined;
+    if (!state) {
+      state = { csrf: randomBytes(24).toString('base64url') };
+      await kv.set(stateKey(details.uid), state, ttl);
+    }
+    const client = await provider.Client.find(String(details.params.client_id));
+    if (!client) {
+      showExpired(ctx);
+      return undefined;
+    }
+    const journalId = (client as unknown as { journal?: string }).journal;
+    return { details, state, client, journalId, clientName: client.clientName ?? client.clientId };
+  }
+
+  async function save(uid: string, state: LoginState): Promise<void> {
+    await kv.set(stateKey(uid), state, ttl);
+  }
+
+  function csrfOk(ctx: Context, state: LoginState): boolean {
+    const given = Buffer.from(String((ctx.request.body as Record<string, unknown> | undefined)?.csrf ?? ''));
+    const expected = Buffer.from(state.csrf);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
+    ctx.status = 403;
+    ctx.type = 'html';
+    ctx.body = errorPage('Запрос отклонён', 'Обновите страницу входа и попробуйте ещё раз.');
+    return false;
+  }
+
+  async function finishWith(ctx: Context, result: Record<string, unknown>): Promise<void> {
+    const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(to);
+  }
+
+  async function refuse(ctx: Context, uid: string, state: LoginState, text: RefusalText): Promise<void> {
+    state.refusal = { error: text.error, description: text.description };
+    await save(uid, state);
+    ctx.type = 'html';
+    ctx.body = refusalPage(uid, state.csrf, text.title, text.explanation, text.whatToDo);
+  }
+
+  async function goToEsia(ctx: Context, uid: string, state: LoginState): Promise<void> {
+    const esiaState = randomUUID();
+    await kv.set(esiaKey(esiaState), { uid }, config.ttl.esiaFlow);
+    await save(uid, state);
+    try {
+      const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: `${deps.issuer}/esia/callback`, state: esiaState });
+      ctx.redirect(url);
+    } catch (err) {
+      deps.log.error({ err: describe(err) }, 'cannot build the ESIA authorization request');
+      await refuse(ctx, uid, state, UNAVAILABLE.esia);
+    }
+  }
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid);
+    if (!loaded) return;
+    const { details, state } = loaded;
+    const requested = details.params.role;
+    if (!state.role && typeof requested === 'string' && (ROLES as readonly string[]).includes(requested)) {
+      state.role = requested as Role;
+      return goToEsia(ctx, details.uid, state);
+    }
+    ctx.type = 'html';
+    ctx.body = rolePage(details.uid, state.csrf, loaded.clientName, schoolLoginAvailable(loaded.journalId));
+  });
+
+  router.post('/interaction/:uid/role', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid);
+    if (!loaded || !csrfOk(ctx, loaded.state)) return;
+    const role = (ctx.request.body as Record<string, unknown>).role;
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+      ctx.status = 400;
+      ctx.type = 'html';
+      ctx.body = rolePage(loaded.details.uid, loaded.state.csrf, loaded.clientName, schoolLoginAvailable(loaded.journalId));
+      return;
+    }
+    loaded.state.role = role as Role;
+    await goToEsia(ctx, loaded.details.uid, loaded.state);
+  });
+
+  router.get('/esia/callback', async (ctx) => {
+    const query = new URLSearchParams(ctx.querystring);
+    const esiaState = query.get('state') ?? '';
+    const bound = (await kv.take(esiaKey(esiaState))) as { uid: string } | undefined;
+    if (!bound) return showExpired(ctx);
+    const loaded = await load(ctx, bound.uid);
+    if (!loaded) return;
+    const { details, state, journalId } = loaded;
+    if (!state.role) return showExpired(ctx);
+    let person: LoginPerson;
+    try {
+      const { code } = deps.esia.parseCallback(query, esiaState);
+      const tokens = await deps.esia.exchangeCode({ code, redirectUri: `${deps.issuer}/esia/callback` });
+      person = await readPerson(deps.esia, tokens);
+    } catch (err) {
+      deps.log.warn({ err: describe(err) }, 'ESIA login failed');
+      if (err instanceof EsiaError && err.code === 'ERR_ESIA_ACCESS_DENIED') {
+        return finishWith(ctx, { error: 'access_denied', error_description: 'esia_login_declined' });
+      }
+      const unavailable = err instanceof EsiaError && ['ERR_ESIA_UNAVAILABLE', 'ERR_ESIA_TIMEOUT', 'ERR_ESIA_SERVER'].includes(err.code);
+      return refuse(ctx, details.uid, state, unavailable ? UNAVAILABLE.esia : UNAVAILABLE.failed);
+    }
+    state.person = person;
+    await continueWithAccounts(ctx, details.uid, state, journalId);
+  });
+
+  async function continueWithAccounts(ctx: Context, uid: string, state: LoginState, journalId: string | undefined) {
+    const role = state.role!;
+    const person = state.person!;
+    let outcome;
+    try {
+      outcome = await linkedAccounts({ person, role, journalId, links: deps.links, adapters: deps.adapters, minLevel: config.minLevel });
+    } catch (err) {
+      if (!isAdapterError(err)) throw err;
+      deps.log.warn({ err: describe(err), journalId: err.journalId }, 'journal unavailable during login');
+      return refuse(ctx, uid, state, UNAVAILABLE.journal);
+    }
+    if (outcome.kind === 'refused' || outcome.kind === 'none') {
+      const reason = outcome.kind === 'refused' ? outcome.reason : 'no_account';
+      return refuse(ctx, uid, state, refusalText(reason, role, person.level, config.minLevel[role]));
+    }
+    if (outcome.accounts.length === 1) return finishLogin(ctx, uid, state, outcome.accounts[0]!, journalId !== undefined);
+    state.choices = Object.fromEntries(outcome.accounts.map((a, i) => [`a${i}`, a]));
+    await save(uid, state);
+    ctx.type = 'html';
+    ctx.body = institutionPage(
+      uid,
+      state.csrf,
+      Object.entries(state.choices).map(([key, a]) => ({ key, institution: a.institution.name, detail: a.className ?? a.position })),
+    );
+  }
+
+  router.post('/interaction/:uid/account', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid);
+    if (!loaded || !csrfOk(ctx, loaded.state)) return;
+    const key = (ctx.request.body as Record<string, unknown>).account;
+    const account = typeof key === 'string' && loaded.state.choices ? loaded.state.choices[key] : undefined;
+    if (!account || !loaded.state.person) return showExpired(ctx);
+    await finishLogin(ctx, loaded.details.uid, loaded.state, account, loaded.journalId !== undefined);
+  });
+
+  async function finishLogin(ctx: Context, uid: string, state: LoginState, account: JournalAccount, bound: boolean) {
+    const person = state.person!;
+    await deps.saveSnapshot({
+      journalId: account.journalId,
+      accountId: account.accountId,
+      role: account.role,
+      institution: account.institution,
+      fullName: account.fullName,
+      birthDate: person.birthDate ?? account.birthDate,
+    });
+    await kv.delete(stateKey(uid));
+    const acr: Acr = person.level;
+    await finishWith(ctx, { login: { accountId: deps.sessionAccountId(bound, account), acr, amr: [...person.amr], remember: true } });
+  }
+
+  function schoolLoginAvailable(journalId: string | undefined): boolean {
+    const adapter = journalId ? deps.adapters.get(journalId) : undefined;
+    return config.schoolLogin.enabled && adapter !== undefined && hasPasswordCheck(adapter);
+  }
+
+  router.get('/interaction/:uid/school-login', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid);
+    if (!loaded) return;
+    if (!schoolLoginAvailable(loaded.journalId)) return showExpired(ctx);
+    ctx.type = 'html';
+    ctx.body = schoolLoginPage(loaded.details.uid, loaded.state.csrf, loaded.clientName);
+  });
+
+  router.post('/interaction/:uid/school-login', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid);
+    if (!loaded || !csrfOk(ctx, loaded.state)) return;
+    const adapter = loaded.journalId ? deps.adapters.get(loaded.journalId) : undefined;
+    if (!adapter || !hasPasswordCheck(adapter) || !config.schoolLogin.enabled) return showExpired(ctx);
+    const body = ctx.request.body as Record<string, unknown>;
+    const login = typeof body.login === 'string' ? body.login.trim().toLowerCase().slice(0, 200) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
+    const limits = config.schoolLogin;
+    const accountKey = `rl:school:account:${adapter.journalId}:${login}`;
+    const addressKey = `rl:school:address:${ctx.ip}`;
+    const failed = async () => {
+      await Promise.all([kv.increment(accountKey, limits.windowSeconds), kv.increment(addressKey, limits.windowSeconds)]);
+      deps.log.info({ journalId: adapter.journalId }, 'school login failed');
+      ctx.status = 401;
+      ctx.type = 'html';
+      ctx.body = schoolLoginPage(loaded.details.uid, loaded.state.csrf, loaded.clientName, SCHOOL_LOGIN_FAILED);
+    };
+    const [byAccount, byAddress] = await Promise.all([kv.get(accountKey), kv.get(addressKey)]);
+    if (Number(byAccount ?? 0) >= limits.maxFailuresPerAccount || Number(byAddress ?? 0) >= limits.maxFailuresPerAddress) {
+      return failed();
+    }
+    let account: JournalAccount | undefined;
+    try {
+      account = login && password ? await adapter.verifyPassword(login, password) : undefined;
+    } catch (err) {
+      if (!isAdapterError(err)) throw err;
+      deps.log.warn({ err: describe(err) }, 'journal unavailable during school login');
+      return refuse(ctx, loaded.details.uid, loaded.state, UNAVAILABLE.journal);
+    }
+    if (!account) return failed();
+    await kv.delete(accountKey);
+    await deps.saveSnapshot({
+      journalId: account.journalId,
+      accountId: account.accountId,
+      role: account.role,
+      institution: account.institution,
+      fullName: account.fullName,
+      birthDate: account.birthDate,
+    });
+    await kv.delete(stateKey(loaded.details.uid));
+    const acr: Acr = 'school-password';
+    await finishWith(ctx, { login: { accountId: deps.sessionAccountId(true, account), acr, amr: ['pwd'], remember: true } });
+  });
+
+  router.post('/interaction/:uid/abort', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid);
+    if (!loaded || !csrfOk(ctx, loaded.state)) return;
+    const refusal = loaded.state.refusal ?? { error: 'access_denied', description: 'login_cancelled' };
+    await kv.delete(stateKey(loaded.details.uid));
+    await finishWith(ctx, { error: refusal.error, error_description: refusal.description });
+  });
+}
+
+function showExpired(ctx: Context): void {
+  ctx.status = 400;
+  ctx.type = 'html';
+  ctx.body = errorPage(EXPIRED.title, EXPIRED.text);
+}
+
+/** Error details for logs: code and message, never request data. */
+export function describe(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) return { name: err.name, code: (err as { code?: unknown }).code, message: err.message };
+  return { value: String(err) };
+}

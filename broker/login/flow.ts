@@ -1,0 +1,77 @@
+/**
+ * The login's domain steps, free of Koa and oidc-provider: read the ESIA person, apply the policy gate,
+ * and find the journal accounts linked to that person for the role.
+ */
+import { AdapterError } from '../../adapters/errors.ts';
+import type { JournalAccount, JournalAdapter, Role } from '../../adapters/types.ts';
+import { ruDateToIso } from '../../adapters/normalize.ts';
+import type { EsiaClient, EsiaTokenSet } from '../esia/client.ts';
+import { deriveAccountLevel, type AccountLevel } from '../esia/person.ts';
+import type { LinkStore } from '../links/store.ts';
+import { checkLoginPolicy, type Refusal } from './policy.ts';
+
+/** The ESIA person as the login keeps it (no SNILS, no documents). */
+export interface LoginPerson {
+  readonly oid: string;
+  readonly level: AccountLevel;
+  readonly child: boolean;
+  readonly deleted: boolean;
+  readonly lastName?: string;
+  readonly firstName?: string;
+  readonly middleName?: string;
+  /** ISO `yyyy-MM-dd`. */
+  readonly birthDate?: string;
+  /** How the person authenticated at ESIA (`PWD`, `DS`). */
+  readonly amr: readonly string[];
+}
+
+export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promise<LoginPerson> {
+  const person = await esia.fetchPerson(tokens);
+  const { level, child } = deriveAccountLevel({ idToken: tokens.id, person });
+  return {
+    oid: String(tokens.access.oid),
+    level,
+    child,
+    deleted: person.deleted,
+    lastName: person.lastName,
+    firstName: person.firstName,
+    middleName: person.middleName,
+    birthDate: person.birthDate ? ruDateToIso(person.birthDate) : undefined,
+    amr: tokens.id?.amr.map((a) => a.toLowerCase()) ?? ['pwd'],
+  };
+}
+
+export type AccountsOutcome =
+  | { kind: 'refused'; reason: Refusal }
+  | { kind: 'none' }
+  | { kind: 'accounts'; accounts: JournalAccount[] };
+
+/**
+ * The accounts this person may log in to as `role`: the links of the person in the client's journal
+ * (or in every journal for an unbound client), each read from its journal's adapter. Adapter failures
+ * propagate as AdapterError (the caller shows "the journal is not answering").
+ */
+export async function linkedAccounts(input: {
+  person: LoginPerson;
+  role: Role;
+  journalId?: string;
+  links: LinkStore;
+  adapters: ReadonlyMap<string, JournalAdapter>;
+  minLevel: Readonly<Record<Role, AccountLevel>>;
+}): Promise<AccountsOutcome> {
+  const refusal = checkLoginPolicy(input.person, input.role, input.minLevel);
+  if (refusal) return { kind: 'refused', reason: refusal };
+  const links = await input.links.linksOf(input.person.oid, { journalId: input.journalId, role: input.role });
+  const accounts: JournalAccount[] = [];
+  for (const link of links) {
+    const adapter = input.adapters.get(link.journalId);
+    if (!adapter) continue;
+    const account = await adapter.getAccount(link.accountId);
+    if (account && account.role === input.role) accounts.push(account);
+  }
+  return accounts.length ? { kind: 'accounts', accounts } : { kind: 'none' };
+}
+
+export function isAdapterError(err: unknown): err is AdapterError {
+  return err instanceof AdapterError;
+}

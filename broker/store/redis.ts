@@ -1,0 +1,153 @@
+/**
+ * The Redis connection: one Redis by URL, Sentinel (a region's highly available setup) or Cluster
+ * (when a region outgrows one primary). Every key goes under one prefix, connecting starts at once,
+ * commands fail within seconds instead of hanging a login, and connection errors are logged without
+ * URLs or passwords.
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Logger } from '../../core/log.ts';
+import { StoreError } from './errors.ts';
+import type { RedisClient } from './redis-script.ts';
+
+export type { RedisClient } from './redis-script.ts';
+
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+interface CommonRedisConfig {
+  /** Prefix of every key the broker writes. Default `esia-broker:`. */
+  readonly keyPrefix?: string;
+  /** Connect timeout, and the bound on each command. Default 5000 ms. */
+  readonly timeoutMs?: number;
+}
+
+/** One Redis by a `REDIS_URL`-style URL: `redis://[user:password@]host[:port][/db]`, `rediss://` for TLS. */
+export interface RedisUrlConfig extends CommonRedisConfig {
+  readonly url: string;
+}
+
+/** Redis Sentinel: the sentinels to ask and the name of the monitored primary. */
+export interface RedisSentinelConfig extends CommonRedisConfig {
+  readonly sentinels: readonly RedisNode[];
+  readonly name: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly sentinelPassword?: string;
+  readonly db?: number;
+  readonly tls?: boolean;
+}
+
+/** Redis Cluster: some seed nodes; the rest is discovered. */
+export interface RedisClusterConfig extends CommonRedisConfig {
+  readonly cluster: readonly RedisNode[];
+  readonly username?: string;
+  readonly password?: string;
+  readonly tls?: boolean;
+}
+
+export type RedisConfig = string | RedisUrlConfig | RedisSentinelConfig | RedisClusterConfig;
+
+export const DEFAULT_KEY_PREFIX = 'esia-broker:';
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Connects (immediately, not lazily) and returns the client; commands queue until it is ready. */
+export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisClient {
+  const c: RedisConfig = typeof config === 'string' ? { url: config } : config;
+  const timeout = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const common: RedisOptions = {
+    keyPrefix: c.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    lazyConnect: false,
+    connectTimeout: timeout,
+    commandTimeout: timeout,
+    // A request waits through a short outage (a Sentinel failover), then fails instead of hanging.
+    maxRetriesPerRequest: 3,
+    enableOfflineQueue: true,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    // After a failover the old primary answers READONLY: reconnect (to the new one) and resend.
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+  };
+
+  let client: RedisClient;
+  let kind: 'url' | 'sentinel' | 'cluster';
+  if ('url' in c) {
+    if (!/^rediss?:\/\/[^/]/.test(c.url)) {
+      throw new StoreError('ERR_STORE_CONFIG', 'the Redis URL must start with redis:// or rediss://', { cause: { scheme: c.url.split(':')[0] } });
+    }
+    kind = 'url';
+    client = new Redis(c.url, common);
+  } else if ('sentinels' in c) {
+    if (c.sentinels.length === 0 || !c.name) {
+      throw new StoreError('ERR_STORE_CONFIG', 'Redis Sentinel needs at least one sentinel and the primary name', { cause: { sentinels: c.sentinels.length } });
+    }
+    kind = 'sentinel';
+    client = new Redis({
+      ...common,
+      sentinels: c.sentinels.map(({ host, port }) => ({ host, port })),
+      name: c.name,
+      role: 'master',
+      username: c.username,
+      password: c.password,
+      sentinelPassword: c.sentinelPassword,
+      db: c.db ?? 0,
+      ...(c.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      sentinelRetryStrategy: (times) => Math.min(times * 200, 2000),
+    });
+  } else if ('cluster' in c) {
+    if (c.cluster.length === 0) {
+      throw new StoreError('ERR_STORE_CONFIG', 'Redis Cluster needs at least one node', { cause: { nodes: 0 } });
+    }
+    kind = 'cluster';
+    const { keyPrefix, retryStrategy: _perNode, enableOfflineQueue, ...redisOptions } = common;
+    const options: ClusterOptions = {
+      keyPrefix,
+      enableOfflineQueue,
+      lazyConnect: false,
+      scaleReads: 'master',
+      clusterRetryStrategy: (times) => Math.min(times * 200, 2000),
+      redisOptions: { ...redisOptions, username: c.username, password: c.password, ...(c.tls ? { tls: {} } : {}) },
+    };
+    client = new Cluster(
+      c.cluster.map(({ host, port }) => ({ host, port })),
+      options,
+    );
+  } else {
+    throw new StoreError('ERR_STORE_CONFIG', 'unknown Redis configuration', { cause: { keys: Object.keys(c) } });
+  }
+
+  watchConnection(client, kind, deps.log);
+  return client;
+}
+
+/** Closes the connection: QUIT when connected, else drops it. Idempotent. */
+export async function closeRedis(client: RedisClient): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}
+
+/** Logs connection state; repeats of the same error are logged at most once a minute. */
+function watchConnection(client: RedisClient, kind: string, log: Logger): void {
+  let last = { message: '', at: 0 };
+  client.on('error', (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    const now = Date.now();
+    if (message === last.message && now - last.at < 60_000) return;
+    last = { message, at: now };
+    const code = (err as { code?: unknown } | null)?.code;
+    log.error({ kind, code: typeof code === 'string' ? code : undefined, error: message }, 'redis connection error');
+  });
+  client.on('ready', () => {
+    last = { message: '', at: 0 };
+    log.info({ kind }, 'redis ready');
+  });
+  client.on('reconnecting', () => log.debug({ kind }, 'redis reconnecting'));
+}

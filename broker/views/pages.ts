@@ -1,0 +1,87 @@
+/** The pages people see during a login. Every refusal says what to do next. */
+import { html } from '../../core/html.ts';
+import type { Role } from '../../adapters/types.ts';
+import { brokerPage } from './layout.ts';
+
+export const ROLE_TITLES: Record<Role, string> = { parent: 'Родитель', pupil: 'Ученик', staff: 'Сотрудник школы' };
+
+const backForm = (uid: string, csrf: string, label = 'Вернуться в журнал') =>
+  html`<form method="post" action="/interaction/${uid}/abort"><input type="hidden" name="csrf" value="${csrf}"><button class="secondary" type="submit">${label}</button></form>`;
+
+/** Step 1: who are you in the journal? */
+export function rolePage(uid: string, csrf: string, clientName: string, schoolLogin: boolean): string {
+  const roles: Role[] = ['parent', 'pupil', 'staff'];
+  return brokerPage(
+    'Кто входит',
+    html`<div class="card">
+<h1>Вход в «${clientName}»</h1>
+<p>Выберите, кем вы являетесь в электронном журнале. Затем вы войдёте через Госуслуги.</p>
+<form method="post" action="/interaction/${uid}/role">
+<input type="hidden" name="csrf" value="${csrf}">
+${roles.map((r) => html`<button type="submit" name="role" value="${r}">${ROLE_TITLES[r]}</button>`)}
+</form>
+${schoolLogin ? html`<p><a href="/interaction/${uid}/school-login">Войти по школьному логину и паролю</a> (для учеников младше 14 лет)</p>` : ''}
+${backForm(uid, csrf, 'Отмена')}
+</div>`,
+  );
+}
+
+/** Several accounts for one person: pick the school. */
+export function institutionPage(
+  uid: string,
+  csrf: string,
+  accounts: ReadonlyArray<{ key: string; institution: string; detail?: string }>,
+): string {
+  return brokerPage(
+    'Выбор школы',
+    html`<div class="card">
+<h1>Выберите школу</h1>
+<p>У вас несколько учётных записей в журнале. В какую войти?</p>
+<form method="post" action="/interaction/${uid}/account">
+<input type="hidden" name="csrf" value="${csrf}">
+${accounts.map((a) => html`<button class="persona" type="submit" name="account" value="${a.key}">${a.institution}${a.detail ? html`<span>${a.detail}</span>` : ''}</button>`)}
+</form>
+${backForm(uid, csrf, 'Отмена')}
+</div>`,
+  );
+}
+
+/** A refusal with what to do; the button returns to the journal with an OAuth error. */
+export function refusalPage(uid: string, csrf: string, title: string, explanation: string, whatToDo: string): string {
+  return brokerPage(
+    title,
+    html`<div class="card">
+<h1>${title}</h1>
+<p>${explanation}</p>
+<p><strong>Что делать:</strong> ${whatToDo}</p>
+${backForm(uid, csrf)}
+</div>`,
+  );
+}
+
+/** The school login form. */
+export function schoolLoginPage(uid: string, csrf: string, clientName: string, error?: string): string {
+  return brokerPage(
+    'Вход по школьному логину',
+    html`<div class="card">
+<h1>Вход в «${clientName}» по школьному логину</h1>
+<p>Логин и пароль выдаёт школа.</p>
+<form method="post" action="/interaction/${uid}/school-login" autocomplete="off">
+<input type="hidden" name="csrf" value="${csrf}">
+<label for="login">Логин</label>
+<input id="login" name="login" type="text" required autocapitalize="none">
+<label for="password">Пароль</label>
+<input id="password" name="password" type="password" required>
+<button type="submit">Войти</button>
+</form>
+<p><a href="/interaction/${uid}">Войти через Госуслуги</a></p>
+${backForm(uid, csrf, 'Отмена')}
+</div>`,
+    error,
+  );
+}
+
+/** Something went wrong and there is no relying party to return to. */
+export function errorPage(title: string, text: string): string {
+  return brokerPage(title, html`<div class="card"><h1>${title}</h1><p>${text}</p></div>`);
+}

@@ -1,0 +1,126 @@
+/**
+ * A real broker for tests: mock-esia over HTTP, the roster adapter over the personas' journal seed,
+ * the in-memory store (or one passed in), served on an ephemeral port; openid-client as the relying
+ * party; a scripted browser that clicks through the broker's and mock-esia's pages.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { brokerSchema } from '../../config/broker.ts';
+import { buildJournalSeed } from '../../fixtures/journal-seed.ts';
+import { rosterAdapter } from '../../adapters/roster/index.ts';
+import { writeRosterFixture } from '../../adapters/roster/fixture.ts';
+import type { JournalAdapter } from '../../adapters/types.ts';
+import { silentLogger } from '../../core/log.ts';
+import { createOutbound } from '../../core/outbound.ts';
+import { createBroker, type Broker } from '../../broker/app.ts';
+import { createMemoryKeyValueStore } from '../../broker/store/kv-memory.ts';
+import type { KeyValueStore } from '../../broker/store/types.ts';
+import { esiaClientFor, startMockEsia, type MockEsiaEnv, type ScriptedBrowser } from './mock-esia.ts';
+
+export const JOURNAL_ID = 'demo-journal';
+export const CLIENT_ID = 'demo-journal-web';
+export const CLIENT_SECRET = 'a-test-client-secret-of-at-least-32-characters';
+export const RP_REDIRECT = 'http://127.0.0.1:9998/oidc/callback';
+
+export interface BrokerEnv {
+  readonly esia: MockEsiaEnv;
+  readonly broker: Broker;
+  readonly url: string;
+  readonly kv: KeyValueStore;
+  readonly adapter: JournalAdapter;
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: { brokerConfig?: Record<string, unknown>; kv?: KeyValueStore } = {}): Promise<BrokerEnv> {
+  const esia = await startMockEsia();
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const seed = buildJournalSeed(esia.app.esia.deps.personasAnchor);
+  const { config: rosterConfig } = await writeRosterFixture(mkdtempSync(join(tmpdir(), 'broker-roster-')), seed, 'json');
+  const deps = { outbound: createOutbound({ timeoutMs: 2000 }), log: silentLogger, clock: () => new Date() };
+  const adapter = await rosterAdapter.create(JOURNAL_ID, rosterConfig, deps);
+  const kv = options.kv ?? createMemoryKeyValueStore();
+  const config = brokerSchema.parse({
+    clients: [
+      { clientId: CLIENT_ID, name: 'Электронный журнал (демо)', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
+      { clientId: 'demo-public', name: 'Мобильное приложение', tokenEndpointAuthMethod: 'none', redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
+      { clientId: 'regional-portal', name: 'Региональный портал', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT] },
+    ],
+    ...options.brokerConfig,
+  });
+  const broker = createBroker({
+    config,
+    issuer: url,
+    esia: esiaClientFor(esia),
+    kv,
+    adapters: new Map([[JOURNAL_ID, adapter]]),
+    log: silentLogger,
+  });
+  server.on('request', broker.app.callback());
+  return {
+    esia,
+    broker,
+    url,
+    kv,
+    adapter,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await adapter.close();
+      await esia.close();
+    },
+  };
+}
+
+/** openid-client's configuration for a broker client (plain HTTP allowed: tests run on loopback). */
+export async function relyingParty(env: BrokerEnv, clientId = CLIENT_ID, secret: string | undefined = CLIENT_SECRET) {
+  return oidc.discovery(new URL(env.url), clientId, secret, secret ? undefined : oidc.None(), { execute: [oidc.allowInsecureRequests] });
+}
+
+/** Follows redirects in the browser until a page (200) or the relying party's redirect URI. */
+export async function follow(browser: ScriptedBrowser, start: string): Promise<{ url: string; response: Response }> {
+  let url = start;
+  for (let hop = 0; hop < 20; hop++) {
+    if (url.startsWith(RP_REDIRECT)) return { url, response: new Response(null, { status: 200 }) };
+    const response = await browser.request(url);
+    const location = response.headers.get('location');
+    if (!location || response.status < 300 || response.status >= 400) return { url, response };
+    url = new URL(location, url).toString();
+  }
+  throw new Error('too many redirects');
+}
+
+/** The hidden CSRF field of a broker page. */
+export function csrfOf(page: string): string {
+  const m = /name="csrf" value="([^"]+)"/.exec(page);
+  if (!m) throw new Error('no csrf field on the page');
+  return m[1]!;
+}
+
+/** Posts a broker form and follows the redirects after it. */
+export async function submit(browser: ScriptedBrowser, url: string, form: Record<string, string>) {
+  const response = await browser.post(url, form);
+  const location = response.headers.get('location');
+  if (!location) return { url, response };
+  return follow(browser, new URL(location, url).toString());
+}
+
+/** Goes through mock-esia's login and consent pages from its authorization URL to the next broker stop. */
+export async function passEsia(browser: ScriptedBrowser, esiaUrl: string, persona: string) {
+  const base = new URL(esiaUrl).origin;
+  let { url } = await follow(browser, esiaUrl);
+  if (new URL(url).pathname === '/login') {
+    const req = new URL(url).searchParams.get('req')!;
+    ({ url } = await submit(browser, `${base}/login`, { req, persona }));
+  }
+  if (new URL(url).pathname === '/consent') {
+    const req = new URL(url).searchParams.get('req')!;
+    return submit(browser, `${base}/consent`, { req, decision: 'allow' });
+  }
+  return follow(browser, url);
+}
