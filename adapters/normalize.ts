@@ -1,7 +1,7 @@
 /**
  * Matching rules shared by every adapter, so "the same person" means the same thing everywhere.
  *
- * Names: compared after Unicode NFC, lower-casing (Russian locale), `ё` → `е`, every dash-like
+ * Names: compared after Unicode NFC, lower-casing (locale-independent: Russian has no special rules), `ё` → `е`, every dash-like
  * character (hyphen, en dash, em dash, minus) and every run of white space turned into one space, and
  * the ends trimmed. So «Петров-Водкин», «ПЕТРОВ – ВОДКИН» and «петров водкин» match, and so do «Пётр»
  * and «Петр». Nothing else is folded: Latin look-alikes and typos do not match.
@@ -15,7 +15,7 @@ const DASHES = /[\u002D\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uFE58\uFE63\uF
 export function normalizeName(text: string): string {
   return text
     .normalize('NFC')
-    .toLocaleLowerCase('ru-RU')
+    .toLowerCase()
     .replace(/ё/g, 'е')
     .replace(DASHES, ' ')
     .replace(/\s+/g, ' ')
