@@ -2,6 +2,7 @@
  * Builds the broker: the OpenID Provider, the login's interaction routes and the ESIA callback, on one
  * Koa app. It never listens (`broker/main.ts` does) and reads no environment.
  */
+import { randomBytes } from 'node:crypto';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -88,7 +89,25 @@ export function createBroker(options: BrokerOptions): Broker {
     },
   });
 
+  // RP-initiated logout also ends the ESIA session: the redirect back to the journal goes through
+  // ESIA's logout first (ESIA returns only to our own registered domain, so via /logout/done).
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path !== '/session/end/confirm' || (ctx.status !== 302 && ctx.status !== 303)) return;
+    const back = ctx.response.get('location');
+    const id = randomBytes(18).toString('base64url');
+    await kv.set(`logout:${id}`, back, 600);
+    ctx.redirect(options.esia.logoutUrl(`${options.issuer}/logout/done?id=${id}`));
+  });
+
   const router = new Router();
+  router.get('/logout/done', async (ctx) => {
+    const id = typeof ctx.query.id === 'string' ? ctx.query.id : '';
+    const back = id ? ((await kv.take(`logout:${id}`)) as string | undefined) : undefined;
+    if (back) return ctx.redirect(back);
+    ctx.type = 'html';
+    ctx.body = errorPage('Вы вышли', 'Можно закрыть эту страницу.');
+  });
   registerInteractionRoutes(router, {
     provider,
     esia: options.esia,
@@ -123,7 +142,7 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path === '/esia/callback') {
+    if (ctx.path.startsWith('/interaction/') || ctx.path === '/esia/callback' || ctx.path === '/logout/done') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
       });
