@@ -70,6 +70,7 @@ export function createBroker(options: BrokerOptions): Broker {
     ttl: config.ttl,
     adapter: options.oidcAdapter,
     pairwiseSecret: keys.cookieKeys[0]!,
+    allowPrivateNetworkCallbacks: config.allowPrivateNetworkCallbacks,
     log: (message, details) => log.warn(details, message),
     findAccount: async (ctx, sub, token) => {
       const client = ctx.oidc.client ?? (token?.clientId ? await provider.Client.find(token.clientId) : undefined);
@@ -88,6 +89,11 @@ export function createBroker(options: BrokerOptions): Broker {
       return snapshot !== undefined && (typeof role !== 'string' || role === snapshot.role);
     },
   });
+
+  provider.on('backchannel.error', (_ctx: unknown, err: Error, client: { clientId: string }) =>
+    log.warn({ err: describe(err), clientId: client.clientId }, 'back-channel logout failed'),
+  );
+  provider.on('server_error', (_ctx: unknown, err: Error) => log.error({ err: describe(err) }, 'oidc-provider server error'));
 
   // RP-initiated logout also ends the ESIA session: the redirect back to the journal goes through
   // ESIA's logout first (ESIA returns only to our own registered domain, so via /logout/done).

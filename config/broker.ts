@@ -65,6 +65,12 @@ export const brokerSchema = z
       })
       .strict()
       .default({ enabled: true, maxFailuresPerAccount: 5, maxFailuresPerAddress: 30, windowSeconds: 900 }),
+    /**
+     * Let the broker's own outgoing calls to journals (back-channel logout, client JWKS) reach private
+     * and loopback addresses. Off by default (SSRF protection); turn on when the region's journals
+     * live on an internal network.
+     */
+    allowPrivateNetworkCallbacks: z.boolean().default(false),
     /** Lifetimes, seconds. */
     ttl: z
       .object({

@@ -31,6 +31,10 @@ const ENV_KEYS: ReadonlyArray<readonly [string, readonly string[], 'string' | 'n
   ['MOCK_ESIA_HOST', ['mockEsia', 'host'], 'string'],
   ['MOCK_ESIA_PUBLIC_URL', ['mockEsia', 'publicUrl'], 'string'],
   ['MOCK_ESIA_ADMIN_TOKEN', ['mockEsia', 'adminToken'], 'string'],
+  ['MOCK_JOURNAL_PORT', ['mockJournal', 'port'], 'number'],
+  ['MOCK_JOURNAL_HOST', ['mockJournal', 'host'], 'string'],
+  ['MOCK_JOURNAL_PUBLIC_URL', ['mockJournal', 'publicUrl'], 'string'],
+  ['MOCK_JOURNAL_BROKER_CLIENT_ID', ['mockJournal', 'brokerClientId'], 'string'],
 ];
 
 export interface LoadOptions {

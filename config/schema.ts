@@ -106,6 +106,34 @@ export const mockEsiaSchema = z
   .strict();
 export type MockEsiaConfig = z.infer<typeof mockEsiaSchema>;
 
+/** mock-journal, the stand-in school journal of the demo and the tests (it serves the adapter HTTP contract). */
+export const mockJournalSchema = z
+  .object({
+    /** Port `npm run mock-journal` listens on. */
+    port: z.number().int().min(0).max(65535).default(3002),
+    /** Address to listen on. */
+    host: z.string().default('127.0.0.1'),
+    /** Public base URL (what browsers and the broker use). Default: http://host:port. */
+    publicUrl: z.url().optional(),
+    /** Where the adapter HTTP contract is served; the API base URL (and assertion `aud`) is publicUrl + this. */
+    apiBasePath: z
+      .string()
+      .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path like /esia-broker/v1')
+      .default('/esia-broker/v1'),
+    /** The broker's client id at the journal: the `iss` and `sub` its assertions must carry. */
+    brokerClientId: z.string().min(1).default('esia-broker'),
+    /**
+     * The broker's public keys (a JWK Set) allowed to sign assertions. Without any, `npm run mock-journal`
+     * generates a development key pair and prints where the private key is.
+     */
+    brokerJwks: z
+      .object({ keys: z.array(z.looseObject({ kty: z.string() })) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type MockJournalConfig = z.infer<typeof mockJournalSchema>;
+
 const pem = (label: string) => z.string().includes(`-----BEGIN ${label}-----`, { message: `expected PEM text (${label})` });
 
 /** How the broker signs its ESIA requests: a seam with several implementations. */
@@ -260,6 +288,7 @@ const baseConfigSchema = z
     /** Redis for all shared state (`REDIS_URL`); absent: the in-memory store (development only). */
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
     mockEsia: mockEsiaSchema.default(mockEsiaSchema.parse({})),
+    mockJournal: mockJournalSchema.default(mockJournalSchema.parse({})),
     /** The broker's ESIA client; absent in development, where the demo wires it to mock-esia. */
     esia: esiaClientSchema.optional(),
   })

@@ -23,6 +23,8 @@ export interface ProviderOptions {
   findAccount: Configuration['findAccount'];
   /** Checks that the current session still fits this request (same journal and role), else a new login. */
   sessionFits: (ctx: KoaContextWithOIDC) => Promise<boolean>;
+  /** Allow outgoing calls to private and loopback addresses (see config). */
+  allowPrivateNetworkCallbacks: boolean;
   /** Where back-channel logout and errors are reported. */
   log: (message: string, details: Record<string, unknown>) => void;
 }
@@ -79,6 +81,10 @@ export function createProvider(options: ProviderOptions): Provider {
     extraParams: ['role'],
     findAccount: options.findAccount,
     responseTypes: ['code'],
+    // oidc-provider's fetch refuses special-use addresses (SSRF protection) through its dispatcher;
+    // a region whose journals live on an internal network turns that off explicitly.
+    fetch: (url, init) =>
+      globalThis.fetch(url, options.allowPrivateNetworkCallbacks ? { ...init, dispatcher: undefined } as RequestInit : init),
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier: async (_ctx, accountId, client) =>
       createHmac('sha256', options.pairwiseSecret).update(`${client.sectorIdentifier ?? client.clientId}\u0000${accountId}`).digest('base64url'),

@@ -59,7 +59,7 @@ export async function startBroker(options: { brokerConfig?: Record<string, unkno
     esia: esiaClientFor(esia),
     kv,
     adapters: new Map([[JOURNAL_ID, adapter]]),
-    log: silentLogger,
+    log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
   });
   server.on('request', broker.app.callback());
   return {
@@ -82,11 +82,11 @@ export async function relyingParty(env: BrokerEnv, clientId = CLIENT_ID, secret:
   return oidc.discovery(new URL(env.url), clientId, secret, secret ? undefined : oidc.None(), { execute: [oidc.allowInsecureRequests] });
 }
 
-/** Follows redirects in the browser until a page (200) or the relying party's redirect URI. */
+/** Follows redirects in the browser until a page (200) or an address of the relying party (not running). */
 export async function follow(browser: ScriptedBrowser, start: string): Promise<{ url: string; response: Response }> {
   let url = start;
   for (let hop = 0; hop < 20; hop++) {
-    if (url.startsWith(RP_REDIRECT)) return { url, response: new Response(null, { status: 200 }) };
+    if (new URL(url).origin === new URL(RP_REDIRECT).origin) return { url, response: new Response(null, { status: 200 }) };
     const response = await browser.request(url);
     const location = response.headers.get('location');
     if (!location || response.status < 300 || response.status >= 400) return { url, response };
