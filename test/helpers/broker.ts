@@ -13,6 +13,9 @@ import { brokerSchema } from '../../config/broker.ts';
 import { buildJournalSeed } from '../../fixtures/journal-seed.ts';
 import { rosterAdapter } from '../../adapters/roster/index.ts';
 import { writeRosterFixture } from '../../adapters/roster/fixture.ts';
+import { sqlAdapter } from '../../adapters/sql/index.ts';
+import { fixtureAdapterConfig } from '../../adapters/sql/fixture/queries.ts';
+import { createScratchDatabase, seedJournalDatabase } from '../../adapters/sql/fixture/seed.ts';
 import type { JournalAdapter } from '../../adapters/types.ts';
 import { silentLogger } from '../../core/log.ts';
 import { createOutbound } from '../../core/outbound.ts';
@@ -35,15 +38,26 @@ export interface BrokerEnv {
   close(): Promise<void>;
 }
 
-export async function startBroker(options: { brokerConfig?: Record<string, unknown>; kv?: KeyValueStore } = {}): Promise<BrokerEnv> {
+export async function startBroker(
+  options: { brokerConfig?: Record<string, unknown>; kv?: KeyValueStore; journal?: 'roster' | 'sql' } = {},
+): Promise<BrokerEnv> {
   const esia = await startMockEsia();
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const seed = buildJournalSeed(esia.app.esia.deps.personasAnchor);
-  const { config: rosterConfig } = await writeRosterFixture(mkdtempSync(join(tmpdir(), 'broker-roster-')), seed, 'json');
   const deps = { outbound: createOutbound({ timeoutMs: 2000 }), log: silentLogger, clock: () => new Date() };
-  const adapter = await rosterAdapter.create(JOURNAL_ID, rosterConfig, deps);
+  let adapter: JournalAdapter;
+  let dropDatabase = async () => {};
+  if (options.journal === 'sql') {
+    const db = await createScratchDatabase(undefined, 'broker_test');
+    dropDatabase = db.drop;
+    await seedJournalDatabase(db.connectionString, seed);
+    adapter = await sqlAdapter.create(JOURNAL_ID, sqlAdapter.configSchema.parse(fixtureAdapterConfig(db.connectionString)), deps);
+  } else {
+    const { config: rosterConfig } = await writeRosterFixture(mkdtempSync(join(tmpdir(), 'broker-roster-')), seed, 'json');
+    adapter = await rosterAdapter.create(JOURNAL_ID, rosterConfig, deps);
+  }
   const kv = options.kv ?? createMemoryKeyValueStore();
   const config = brokerSchema.parse({
     clients: [
@@ -72,6 +86,7 @@ export async function startBroker(options: { brokerConfig?: Record<string, unkno
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await adapter.close();
+      await dropDatabase();
       await esia.close();
     },
   };
