@@ -1,0 +1,33 @@
+/**
+ * What production mode refuses: development defaults that lose data, break sharing between
+ * instances or are insecure. Development mode runs with them and prints one warning for each.
+ */
+import type { Config } from '../config/schema.ts';
+
+export interface DevelopmentDefault {
+  readonly key: string;
+  readonly warning: string;
+}
+
+/** The development defaults this configuration relies on. */
+export function developmentDefaults(config: Config): DevelopmentDefault[] {
+  const found: DevelopmentDefault[] = [];
+  if (!config.redisUrl) found.push({ key: 'redisUrl', warning: 'no REDIS_URL: the in-memory store is used (lost on restart, not shared between instances)' });
+  if (!config.broker.signingKeys.length) found.push({ key: 'broker.signingKeys', warning: 'no token-signing keys: a key is generated at start (tokens die with the process)' });
+  if (!config.broker.cookieKeys.length) found.push({ key: 'broker.cookieKeys', warning: 'no cookie keys: a key is generated at start (sessions die with the process)' });
+  if (!config.esia) found.push({ key: 'esia', warning: 'no ESIA client configured: mock-esia is used' });
+  if (config.broker.publicUrl && !config.broker.publicUrl.startsWith('https://')) {
+    found.push({ key: 'broker.publicUrl', warning: 'the public URL is not https: cookies cannot be secure' });
+  }
+  if (!config.broker.publicUrl) found.push({ key: 'broker.publicUrl', warning: 'no public URL: http://host:port is used' });
+  return found;
+}
+
+/** Throws listing every development default when the mode is production. */
+export function assertProductionReady(config: Config): void {
+  if (config.mode !== 'production') return;
+  const found = developmentDefaults(config);
+  if (found.length) {
+    throw new Error(`production mode refuses development defaults:\n  ${found.map((f) => `${f.key}: ${f.warning}`).join('\n  ')}`);
+  }
+}

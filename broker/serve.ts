@@ -1,0 +1,69 @@
+/**
+ * Starts the broker from a loaded configuration: stores (Redis, or memory in development), journals
+ * (adapters with their guards), the ESIA client, and the HTTP listener. Used by `broker/main.ts` and
+ * the demo.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../core/log.ts';
+import { createOutbound } from '../core/outbound.ts';
+import { createJournals } from '../adapters/registry.ts';
+import type { JournalAdapter } from '../adapters/types.ts';
+import { createBroker, type Broker } from './app.ts';
+import type { EsiaClient } from './esia/client.ts';
+import { createEsiaClient } from './esia/index.ts';
+import { assertProductionReady, developmentDefaults } from './readiness.ts';
+import { createStores, type Stores } from './store/index.ts';
+
+export interface RunningBroker {
+  readonly url: string;
+  readonly server: Server;
+  readonly broker: Broker;
+  readonly stores: Stores;
+  readonly journals: ReadonlyMap<string, JournalAdapter>;
+  close(): Promise<void>;
+}
+
+export async function serveBroker(config: Config, deps: { log: Logger; esia?: EsiaClient; clock?: () => Date }): Promise<RunningBroker> {
+  assertProductionReady(config);
+  for (const d of developmentDefaults(config)) deps.log.warn({ key: d.key }, d.warning);
+  const clock = deps.clock ?? (() => new Date());
+  const esia = deps.esia ?? (config.esia ? createEsiaClient(config.esia, { clock }) : undefined);
+  if (!esia) throw new Error('no ESIA client configured (the `esia` section); `npm start` runs the demo with mock-esia');
+  const { host, port, publicUrl } = config.broker;
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const url = (publicUrl ?? `http://${host}:${(server.address() as AddressInfo).port}`).replace(/\/+$/, '');
+  const stores = createStores(config.redisUrl ? { redis: config.redisUrl } : { memory: true }, { log: deps.log, clock });
+  const journals = await createJournals(config.journals, { outbound: createOutbound({ timeoutMs: 5_000 }), log: deps.log, clock });
+  const broker = createBroker({
+    config: config.broker,
+    issuer: url,
+    esia,
+    kv: stores.kv,
+    oidcAdapter: stores.oidcAdapter,
+    adapters: journals,
+    timeZone: config.timeZone,
+    clock,
+    log: deps.log,
+  });
+  if (publicUrl?.startsWith('https://')) broker.app.proxy = true;
+  server.on('request', broker.app.callback());
+  return {
+    url,
+    server,
+    broker,
+    stores,
+    journals,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...journals.values()].map((j) => j.close()));
+      await stores.close();
+    },
+  };
+}
