@@ -5,6 +5,7 @@
  */
 import type { JournalConfig } from '../config/schema.ts';
 import { AdapterError } from './errors.ts';
+import { httpAdapter } from './http/index.ts';
 import { withResilience } from './resilience.ts';
 import { rosterAdapter } from './roster/index.ts';
 import { sqlAdapter } from './sql/index.ts';
@@ -13,6 +14,7 @@ import type { AdapterDefinition, AdapterDeps, JournalAdapter } from './types.ts'
 export type AdapterRegistry = Readonly<Record<string, AdapterDefinition<unknown>>>;
 
 export const adapterRegistry = {
+  http: httpAdapter,
   sql: sqlAdapter,
   roster: rosterAdapter,
 } as const satisfies Record<string, AdapterDefinition<unknown>>;

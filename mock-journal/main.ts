@@ -1,0 +1,39 @@
+/**
+ * `npm run mock-journal`: serves mock-journal (port 3002 by default; MOCK_JOURNAL_PORT,
+ * MOCK_JOURNAL_HOST, MOCK_JOURNAL_PUBLIC_URL, MOCK_JOURNAL_BROKER_CLIENT_ID or a CONFIG_FILE override
+ * it). The only mock-journal file that reads the environment, listens and exits.
+ */
+import { loadConfig, ConfigError } from '../config/loader.ts';
+import { serveMockJournal, writeDevBrokerKey } from './serve.ts';
+
+try {
+  const config = loadConfig();
+  const dev = config.mockJournal.brokerJwks?.keys.length ? undefined : writeDevBrokerKey();
+  const running = await serveMockJournal(config, dev ? { brokerJwks: dev.jwks } : {});
+  console.log(`mock-journal (a stand-in school journal, development only) listening on ${running.url}`);
+  console.log(`  adapter API (openapi: adapters/http/openapi.json): ${running.apiUrl}`);
+  if (dev) {
+    const journal = running.app.journal.store;
+    const adapterConfig = dev.writeAdapterConfig({
+      apiUrl: running.apiUrl,
+      clientId: config.mockJournal.brokerClientId,
+      journalId: journal.journalId,
+      journalName: journal.journalName,
+    });
+    console.log(
+      `No broker keys configured: generated a development ES256 key (kid ${dev.kid}) and trust it.\n` +
+        `  its private key: ${dev.privateKeyFile}\n` +
+        `  a journal entry for the broker's config that uses it: ${adapterConfig}`,
+    );
+  }
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error('mock-journal failed to start:', (err as Error).message);
+  process.exit(1);
+}
