@@ -148,7 +148,7 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path === '/esia/callback' || ctx.path === '/logout/done') {
+    if (ctx.path.startsWith('/interaction/') || ctx.path === '/logout/done') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
       });

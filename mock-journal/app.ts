@@ -17,6 +17,7 @@ import { problem } from './problem.ts';
 import { JournalStore, type RecordedLink } from './store.ts';
 import { createApiRouter } from './routes/api.ts';
 import { registerPageRoutes } from './routes/pages.ts';
+import { registerLoginRoutes, type JournalOidcOptions } from './routes/login.ts';
 import { html, page } from './views/layout.ts';
 
 export interface MockJournalOptions {
@@ -48,6 +49,8 @@ export interface MockJournalOptions {
   scryptCost?: number;
   /** Time zone the pages show times in; default Europe/Samara. */
   timeZone?: string;
+  /** Log in through the broker (the journal as an OpenID Connect client); absent: no login button. */
+  oidc?: JournalOidcOptions;
   /** Where refused assertions and unexpected errors are reported; default `console.error`. */
   log?: (message: string, detail?: unknown) => void;
 }
@@ -109,7 +112,8 @@ export function createMockJournal(options: MockJournalOptions): MockJournalApp {
   });
 
   const pages = new Router();
-  registerPageRoutes(pages, deps);
+  registerPageRoutes(pages, deps, options.oidc !== undefined);
+  if (options.oidc) registerLoginRoutes(pages, deps, options.oidc);
   app.use(pages.routes());
   const api = createApiRouter(deps);
   app.use(api.routes());

@@ -113,7 +113,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     await kv.set(esiaKey(esiaState), { uid }, config.ttl.esiaFlow);
     await save(uid, state);
     try {
-      const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: `${deps.issuer}/esia/callback`, state: esiaState });
+      const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: esiaRedirectUri(uid), state: esiaState });
       ctx.redirect(url);
     } catch (err) {
       deps.log.error({ err: describe(err) }, 'cannot build the ESIA authorization request');
@@ -148,11 +148,15 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     await goToEsia(ctx, loaded.details.uid, loaded.state);
   });
 
-  router.get('/esia/callback', async (ctx) => {
+  // ESIA returns to a path under the interaction, so the browser sends the interaction cookie (its path
+  // is /interaction/<uid>); ESIA checks only the domain of redirect_uri.
+  const esiaRedirectUri = (uid: string) => `${deps.issuer}/interaction/${uid}/esia`;
+
+  router.get('/interaction/:uid/esia', async (ctx) => {
     const query = new URLSearchParams(ctx.querystring);
     const esiaState = query.get('state') ?? '';
     const bound = (await kv.take(esiaKey(esiaState))) as { uid: string } | undefined;
-    if (!bound) return showExpired(ctx);
+    if (!bound || bound.uid !== ctx.params.uid) return showExpired(ctx);
     const loaded = await load(ctx, bound.uid);
     if (!loaded) return;
     const { details, state, journalId } = loaded;
@@ -160,7 +164,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     let person: LoginPerson;
     try {
       const { code } = deps.esia.parseCallback(query, esiaState);
-      const tokens = await deps.esia.exchangeCode({ code, redirectUri: `${deps.issuer}/esia/callback` });
+      const tokens = await deps.esia.exchangeCode({ code, redirectUri: esiaRedirectUri(details.uid) });
       person = await readPerson(deps.esia, tokens);
     } catch (err) {
       deps.log.warn({ err: describe(err) }, 'ESIA login failed');

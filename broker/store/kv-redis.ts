@@ -5,7 +5,7 @@
  */
 import { fromJson, StoreError, toJson, ttlSecondsOf } from './errors.ts';
 import { defineScript, type RedisClient } from './redis-script.ts';
-import { closeRedis } from './redis.ts';
+import { callRedis, closeRedis } from './redis.ts';
 import type { KeyValueStore } from './types.ts';
 
 /** Keys of this store live under `kv:` (after the connection's own prefix). */
@@ -21,6 +21,7 @@ return count
 `);
 
 export function createRedisKeyValueStore(client: RedisClient): KeyValueStore {
+  const guard = <T>(operation: string, run: () => Promise<T>) => callRedis(client, operation, run);
   const read = <T>(json: string | null): T | undefined => (json === null ? undefined : (fromJson(json) as T));
 
   return {
@@ -46,12 +47,13 @@ export function createRedisKeyValueStore(client: RedisClient): KeyValueStore {
     async increment(key, ttlSeconds) {
       const ttl = ttlSecondsOf(ttlSeconds);
       try {
-        return Number(await incrementScript(client, [kvKey(key)], [ttl]));
-      } catch (cause) {
+        return Number(await guard('increment', () => incrementScript(client, [kvKey(key)], [ttl])));
+      } catch (err) {
+        const cause = err instanceof StoreError ? err.cause : err;
         if (cause instanceof Error && /not an integer/.test(cause.message)) {
           throw new StoreError('ERR_STORE_INVALID_VALUE', 'the value is not an integer counter', { cause });
         }
-        throw unavailable('increment', cause);
+        throw err;
       }
     },
     async ttl(key) {
@@ -61,16 +63,4 @@ export function createRedisKeyValueStore(client: RedisClient): KeyValueStore {
       await closeRedis(client);
     },
   };
-}
-
-async function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    throw unavailable(operation, cause);
-  }
-}
-
-function unavailable(operation: string, cause: unknown): StoreError {
-  return new StoreError('ERR_STORE_UNAVAILABLE', `redis ${operation} failed`, { cause });
 }

@@ -7,7 +7,7 @@
  * of two token requests racing with one code, exactly one succeeds and the other gets invalid_grant.
  */
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { fromJson, StoreError, toJson } from './errors.ts';
+import { fromJson, toJson } from './errors.ts';
 import {
   consumeRaceError,
   GRANT_INDEX_SLACK_SECONDS,
@@ -20,6 +20,7 @@ import {
   withConsumed,
 } from './oidc-common.ts';
 import { defineScript, type RedisClient } from './redis-script.ts';
+import { callRedis } from './redis.ts';
 import type { OidcAdapterFactory, OidcAdapterOptions } from './types.ts';
 
 /** Writes the payload and TTL in one step; a `consumed` mark already there stays (consumed is sticky). */
@@ -89,23 +90,23 @@ export class RedisOidcAdapter implements Adapter {
       writes.push(client.set(userCodeKey(payload.userCode), id, 'EX', ttl));
     }
     writes.push(saveRecord(client, [key], [json, ttl]));
-    await guard('upsert', () => Promise.all(writes));
+    await callRedis(this.client, 'upsert', () => Promise.all(writes));
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const [json, consumed] = await guard('find', () => this.client.hmget(recordKey(this.model, id), 'payload', 'consumed'));
+    const [json, consumed] = await callRedis(this.client, 'find', () => this.client.hmget(recordKey(this.model, id), 'payload', 'consumed'));
     if (json === null || json === undefined) return undefined;
     return withConsumed(fromJson(json) as AdapterPayload, consumed ? Number(consumed) : undefined);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const id = await guard('findByUid', () => this.client.get(uidKey(uid)));
+    const id = await callRedis(this.client, 'findByUid', () => this.client.get(uidKey(uid)));
     const payload = id === null ? undefined : await this.find(id);
     return payload?.uid === uid ? payload : undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const id = await guard('findByUserCode', () => this.client.get(userCodeKey(userCode)));
+    const id = await callRedis(this.client, 'findByUserCode', () => this.client.get(userCodeKey(userCode)));
     const payload = id === null ? undefined : await this.find(id);
     return payload?.userCode === userCode ? payload : undefined;
   }
@@ -113,26 +114,26 @@ export class RedisOidcAdapter implements Adapter {
   /** Marks the record consumed; throws the OAuth error when it already was (or is gone). */
   async consume(id: string): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
-    const won = await guard('consume', () => consumeRecord(this.client, [recordKey(this.model, id)], [now]));
+    const won = await callRedis(this.client, 'consume', () => consumeRecord(this.client, [recordKey(this.model, id)], [now]));
     if (Number(won) !== 1) throw consumeRaceError(this.model);
   }
 
   async destroy(id: string): Promise<void> {
     const key = recordKey(this.model, id);
-    const json = await guard('destroy', () => takeRecord(this.client, [key]));
+    const json = await callRedis(this.client, 'destroy', () => takeRecord(this.client, [key]));
     if (typeof json !== 'string') return;
     const payload = fromJson(json) as AdapterPayload;
     const cleanup: Array<Promise<unknown>> = [this.#removeSecondaryIndexes(id, payload)];
     if (GRANTABLE.has(this.model) && payload.grantId) {
       cleanup.push(this.client.srem(grantKey(payload.grantId), key));
     }
-    await guard('destroy', () => Promise.all(cleanup));
+    await callRedis(this.client, 'destroy', () => Promise.all(cleanup));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    const members = await guard('revokeByGrantId', () => takeGrantMembers(this.client, [grantKey(grantId)]));
+    const members = await callRedis(this.client, 'revokeByGrantId', () => takeGrantMembers(this.client, [grantKey(grantId)]));
     if (!Array.isArray(members)) return;
-    await guard('revokeByGrantId', () =>
+    await callRedis(this.client, 'revokeByGrantId', () =>
       Promise.all(
         members.map(async (key: unknown) => {
           if (typeof key !== 'string') return;
@@ -154,13 +155,4 @@ export class RedisOidcAdapter implements Adapter {
 /** An adapter factory on a Redis connection (the connection's key prefix applies). */
 export function createRedisOidcAdapterFactory(client: RedisClient, options: OidcAdapterOptions = {}): OidcAdapterFactory {
   return (model: string) => new RedisOidcAdapter(model, client, options);
-}
-
-async function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (cause) {
-    if (cause instanceof StoreError) throw cause;
-    throw new StoreError('ERR_STORE_UNAVAILABLE', `redis oidc ${operation} failed`, { cause });
-  }
 }

@@ -19,7 +19,11 @@ export interface RedisNode {
 interface CommonRedisConfig {
   /** Prefix of every key the broker writes. Default `esia-broker:`. */
   readonly keyPrefix?: string;
-  /** Connect timeout, and the bound on each command. Default 5000 ms. */
+  /**
+   * Connect timeout and per-command timeout. A store operation fails (ERR_STORE_UNAVAILABLE) after
+   * twice this at most, whatever the topology is doing (a cluster with no reachable node would
+   * otherwise queue commands forever). Default 5000 ms.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -51,6 +55,9 @@ export type RedisConfig = string | RedisUrlConfig | RedisSentinelConfig | RedisC
 
 export const DEFAULT_KEY_PREFIX = 'esia-broker:';
 const DEFAULT_TIMEOUT_MS = 5000;
+
+/** How long a store operation may take on each client, by `timeoutMs`. */
+const deadlines = new WeakMap<RedisClient, number>();
 
 /** Connects (immediately, not lazily) and returns the client; commands queue until it is ready. */
 export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisClient {
@@ -116,8 +123,29 @@ export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisCl
     throw new StoreError('ERR_STORE_CONFIG', 'unknown Redis configuration', { cause: { keys: Object.keys(c) } });
   }
 
+  deadlines.set(client, 2 * timeout);
   watchConnection(client, kind, deps.log);
   return client;
+}
+
+/**
+ * Runs one store operation against Redis: any failure, or no answer within the client's deadline,
+ * becomes ERR_STORE_UNAVAILABLE (the driver's error as `cause`); StoreErrors pass through.
+ */
+export async function callRedis<T>(client: RedisClient, operation: string, run: () => Promise<T>): Promise<T> {
+  const ms = deadlines.get(client) ?? 2 * DEFAULT_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([run(), deadline]);
+  } catch (cause) {
+    if (cause instanceof StoreError) throw cause;
+    throw new StoreError('ERR_STORE_UNAVAILABLE', `redis ${operation} failed`, { cause });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Closes the connection: QUIT when connected, else drops it. Idempotent. */

@@ -3,7 +3,7 @@ import type { Router } from '@koa/router';
 import type { MockJournalDeps } from '../deps.ts';
 import { homePage, linksPage } from '../views/pages.ts';
 
-export function registerPageRoutes(router: Router, deps: MockJournalDeps): void {
+export function registerPageRoutes(router: Router, deps: MockJournalDeps, loginEnabled = false): void {
   const { store } = deps;
   router.get('/', (ctx) => {
     const accountCounts = new Map<string, number>();
@@ -15,6 +15,7 @@ export function registerPageRoutes(router: Router, deps: MockJournalDeps): void 
       accountCounts,
       linkCount: store.links.size,
       apiUrl: deps.audience,
+      loginEnabled,
     });
   });
   router.get('/links', (ctx) => {

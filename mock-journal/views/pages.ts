@@ -16,10 +16,15 @@ export function homePage(input: {
   accountCounts: ReadonlyMap<string, number>;
   linkCount: number;
   apiUrl: string;
+  loginEnabled?: boolean;
 }): string {
   return page(
     'Главная',
-    html`<div class="card">
+    html`${input.loginEnabled ? html`<div class="card">
+<h1>Вход в журнал</h1>
+<form method="get" action="/login"><button type="submit">Войти через Госуслуги</button></form>
+<p class="muted">Для родителей, учеников и сотрудников школ.</p>
+</div>` : ''}<div class="card">
 <h1>${input.journalName}</h1>
 <p>Учебный журнал-заглушка: школьные учётные записи родителей, учеников и сотрудников для демонстрации входа через Госуслуги.</p>
 <h2>Школы</h2>

@@ -108,14 +108,15 @@ describe('broker login', () => {
     const html = await rolePage.response.text();
     const noCsrf = await browser.post(actionOf(html, env.url), { role: 'parent' });
     expect(noCsrf.status).toBe(403);
-    const forged = await browser.request(`${env.url}/esia/callback?code=x&state=${crypto.randomUUID()}`);
+    const uid = new URL(rolePage.url).pathname.split('/')[2]!;
+    const forged = await browser.request(`${env.url}/interaction/${uid}/esia?code=x&state=${crypto.randomUUID()}`);
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain('Вход устарел');
     const toEsia = await browser.post(actionOf(html, env.url), { csrf: csrfOf(html), role: 'parent' });
     const esiaUrl = toEsia.headers.get('location')!;
     const esiaState = new URL(esiaUrl).searchParams.get('state')!;
     await passEsia(browser, esiaUrl, 'parent-ivanova');
-    const replay = await browser.request(`${env.url}/esia/callback?code=x&state=${esiaState}`);
+    const replay = await browser.request(`${env.url}/interaction/${uid}/esia?code=x&state=${esiaState}`);
     expect(replay.status).toBe(400);
   });
 

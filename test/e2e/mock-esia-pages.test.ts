@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
 import { esiaClientFor, startMockEsia, type MockEsiaEnv } from '../helpers/mock-esia.ts';
-import { serveDemoLogin } from '../../scripts/demo-login.ts';
+import { serveDemoLogin } from '../helpers/esia-login-page.ts';
 
 let env: MockEsiaEnv;
 let demo: Awaited<ReturnType<typeof serveDemoLogin>>;

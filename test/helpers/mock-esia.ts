@@ -77,21 +77,28 @@ export function esiaClientFor(env: MockEsiaEnv, overrides: Partial<EsiaClientOpt
   });
 }
 
-/** A minimal browser: a cookie jar and manual redirects. */
+/** A minimal browser: a cookie jar (by cookie name and path, as browsers send them) and manual redirects. */
 export class ScriptedBrowser {
-  private readonly cookies = new Map<string, string>();
+  private readonly cookies = new Map<string, { value: string; path: string }>();
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const path = new URL(url).pathname;
+    const sent = [...this.cookies]
+      .filter(([, c]) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .map(([key, c]) => `${key.slice(0, key.indexOf('|'))}=${c.value}`);
+    if (sent.length) headers.set('cookie', sent.join('; '));
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
+      const [pair, ...attributes] = line.split(';');
       const eq = pair!.indexOf('=');
       const name = pair!.slice(0, eq).trim();
       const value = pair!.slice(eq + 1).trim();
-      if (!value || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      const pathAttr = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('path='));
+      const cookiePath = pathAttr ? pathAttr.slice(5) : '/';
+      const key = `${name}|${cookiePath}`;
+      if (!value || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(key);
+      else this.cookies.set(key, { value, path: cookiePath });
     }
     return response;
   }

@@ -1,14 +1,14 @@
 /**
- * The demo's entry page until the broker exists: "Войти через Госуслуги" through the broker's real
+ * A minimal relying party of ESIA itself for page tests: "Войти через Госуслуги" through the broker's real
  * ESIA client against mock-esia, then who logged in, their account level, and the verified tokens.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { Router } from '@koa/router';
-import type { EsiaClient } from '../broker/esia/client.ts';
-import { deriveAccountLevel } from '../broker/esia/person.ts';
-import { html, page } from '../mock-esia/views/layout.ts';
+import type { EsiaClient } from '../../broker/esia/client.ts';
+import { deriveAccountLevel } from '../../broker/esia/person.ts';
+import { html, page } from '../../mock-esia/views/layout.ts';
 
 const LEVELS = { simplified: 'упрощённая', standard: 'стандартная', confirmed: 'подтверждённая' } as const;
 

@@ -1,0 +1,110 @@
+/**
+ * The demo clicked through in a real browser (Debian's Chromium) on a phone-sized screen: the journal's
+ * «Войти через Госуслуги» → the broker's role page → mock ESIA → back in the journal, logged in as its
+ * own account; a person with no linked account sees what to do; logout. Screenshots are saved to
+ * `$SCREENSHOT_DIR` (default a temporary folder) for people to look at.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.ts';
+import { startDemoStack, type DemoStack } from '../../scripts/demo-stack.ts';
+
+const shots = process.env.SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'demo-shots-'));
+mkdirSync(shots, { recursive: true });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+let stack: DemoStack;
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+beforeAll(async () => {
+  stack = await startDemoStack({ ports: { broker: await freePort(), esia: await freePort(), journal: await freePort() } });
+  ({ browser, close: closeBrowser } = await launchBrowser());
+});
+afterAll(async () => {
+  await closeBrowser?.();
+  await stack?.close();
+});
+
+const phone = { viewport: { width: 390, height: 844 }, locale: 'ru-RU', isMobile: true, hasTouch: true };
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+}
+
+async function throughEsia(page: Page, person: RegExp): Promise<void> {
+  await page.waitForURL(new RegExp(`^${stack.esia.url}/login`));
+  await page.getByRole('button', { name: person }).click();
+  if (page.url().includes('/consent')) await page.getByRole('button', { name: 'Предоставить' }).click();
+}
+
+describe('the demo in Chromium', () => {
+  it('logs a parent into the journal through the broker and ESIA, then logs out', async () => {
+    const context = await browser.newContext(phone);
+    const page = await context.newPage();
+    await page.goto(`${stack.journal.url}/`);
+    await shot(page, '01-journal-home');
+    await page.getByRole('button', { name: 'Войти через Госуслуги' }).click();
+    await page.waitForURL(new RegExp(`^${stack.broker.url}/interaction/`));
+    await shot(page, '02-broker-role');
+    await page.getByRole('button', { name: 'Родитель' }).click();
+    await page.waitForURL(new RegExp(`^${stack.esia.url}/login`));
+    await shot(page, '03-esia-login');
+    await page.getByRole('button', { name: /Иванова Мария Петровна/ }).click();
+    await page.waitForURL(/\/consent/);
+    await shot(page, '04-esia-consent');
+    await page.getByRole('button', { name: 'Предоставить' }).click();
+    await page.waitForURL(`${stack.journal.url}/me`);
+    await shot(page, '05-journal-logged-in');
+    await expect(page.getByText('p-1001').first().isVisible()).resolves.toBe(true);
+    await expect(page.getByRole('heading', { name: 'Иванова Мария Петровна' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Выйти' }).click();
+    await page.waitForURL(new RegExp(`^${stack.broker.url}/session/end`));
+    await shot(page, '06-broker-logout');
+    await page.getByRole('button', { name: 'Выйти', exact: true }).click();
+    await page.waitForURL(`${stack.journal.url}/`);
+    await context.close();
+  });
+
+  it('tells a person with no linked journal account what to do, and returns to the journal', async () => {
+    const context = await browser.newContext(phone);
+    const page = await context.newPage();
+    await page.goto(`${stack.journal.url}/`);
+    await page.getByRole('button', { name: 'Войти через Госуслуги' }).click();
+    await page.getByRole('button', { name: 'Родитель' }).click();
+    await throughEsia(page, /Волков Сергей Николаевич/);
+    await page.waitForURL(new RegExp(`^${stack.broker.url}/interaction/[^/]+/esia`));
+    await expect(page.getByRole('heading', { name: 'Учётная запись в журнале не найдена' }).isVisible()).resolves.toBe(true);
+    await shot(page, '07-broker-no-account');
+    await page.getByRole('button', { name: 'Вернуться в журнал' }).click();
+    await page.waitForURL(new RegExp(`^${stack.journal.url}/oidc/callback`));
+    await expect(page.getByText('no_linked_account').isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('lets a teacher at two schools pick the school', async () => {
+    const context = await browser.newContext(phone);
+    const page = await context.newPage();
+    await page.goto(`${stack.journal.url}/`);
+    await page.getByRole('button', { name: 'Войти через Госуслуги' }).click();
+    await page.getByRole('button', { name: 'Сотрудник школы' }).click();
+    await throughEsia(page, /Соколова Наталья Владимировна/);
+    await expect(page.getByRole('heading', { name: 'Выберите школу' }).isVisible()).resolves.toBe(true);
+    await shot(page, '08-broker-institution');
+    await page.getByRole('button', { name: /Лицей № 2/ }).click();
+    await page.waitForURL(`${stack.journal.url}/me`);
+    await expect(page.getByText('t-3002').first().isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+});
