@@ -79,18 +79,16 @@ export class RedisOidcAdapter implements Adapter {
     const ttl = saveTtlSeconds(expiresIn, this.options);
     const { client } = this;
     // Sent in this order on one connection: the grant index knows the record before it exists.
-    const writes: Array<Promise<unknown>> = [];
-    if (GRANTABLE.has(this.model) && payload.grantId) {
-      writes.push(addGrantMember(client, [grantKey(payload.grantId)], [key, ttl + GRANT_INDEX_SLACK_SECONDS]));
-    }
-    if (this.model === 'Session' && payload.uid) {
-      writes.push(client.set(uidKey(payload.uid), id, 'EX', ttl));
-    }
-    if (payload.userCode) {
-      writes.push(client.set(userCodeKey(payload.userCode), id, 'EX', ttl));
-    }
-    writes.push(saveRecord(client, [key], [json, ttl]));
-    await callRedis(this.client, 'upsert', () => Promise.all(writes));
+    await callRedis(client, 'upsert', () =>
+      Promise.all([
+        GRANTABLE.has(this.model) && payload.grantId
+          ? addGrantMember(client, [grantKey(payload.grantId)], [key, ttl + GRANT_INDEX_SLACK_SECONDS])
+          : undefined,
+        this.model === 'Session' && payload.uid ? client.set(uidKey(payload.uid), id, 'EX', ttl) : undefined,
+        payload.userCode ? client.set(userCodeKey(payload.userCode), id, 'EX', ttl) : undefined,
+        saveRecord(client, [key], [json, ttl]),
+      ]),
+    );
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -123,11 +121,13 @@ export class RedisOidcAdapter implements Adapter {
     const json = await callRedis(this.client, 'destroy', () => takeRecord(this.client, [key]));
     if (typeof json !== 'string') return;
     const payload = fromJson(json) as AdapterPayload;
-    const cleanup: Array<Promise<unknown>> = [this.#removeSecondaryIndexes(id, payload)];
-    if (GRANTABLE.has(this.model) && payload.grantId) {
-      cleanup.push(this.client.srem(grantKey(payload.grantId), key));
-    }
-    await callRedis(this.client, 'destroy', () => Promise.all(cleanup));
+    const { grantId } = payload;
+    await callRedis(this.client, 'destroy', () =>
+      Promise.all([
+        this.#removeSecondaryIndexes(id, payload),
+        GRANTABLE.has(this.model) && grantId ? this.client.srem(grantKey(grantId), key) : undefined,
+      ]),
+    );
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

@@ -3,6 +3,7 @@
  * the in-memory store (or one passed in), served on an ephemeral port; openid-client as the relying
  * party; a scripted browser that clicks through the broker's and mock-esia's pages.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
@@ -20,7 +21,7 @@ import type { JournalAdapter } from '../../adapters/types.ts';
 import { silentLogger } from '../../core/log.ts';
 import { createOutbound } from '../../core/outbound.ts';
 import { createBroker, type Broker } from '../../broker/app.ts';
-import { createMemoryKeyValueStore } from '../../broker/store/kv-memory.ts';
+import { createStores } from '../../broker/store/index.ts';
 import type { KeyValueStore } from '../../broker/store/types.ts';
 import { esiaClientFor, startMockEsia, type MockEsiaEnv, type ScriptedBrowser } from './mock-esia.ts';
 
@@ -39,7 +40,7 @@ export interface BrokerEnv {
 }
 
 export async function startBroker(
-  options: { brokerConfig?: Record<string, unknown>; kv?: KeyValueStore; journal?: 'roster' | 'sql' } = {},
+  options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' } = {},
 ): Promise<BrokerEnv> {
   const esia = await startMockEsia();
   const server: Server = createServer();
@@ -58,7 +59,12 @@ export async function startBroker(
     const { config: rosterConfig } = await writeRosterFixture(mkdtempSync(join(tmpdir(), 'broker-roster-')), seed, 'json');
     adapter = await rosterAdapter.create(JOURNAL_ID, rosterConfig, deps);
   }
-  const kv = options.kv ?? createMemoryKeyValueStore();
+  const prefix = `test-broker:${randomBytes(6).toString('hex')}:`;
+  const stores =
+    options.store === 'redis'
+      ? createStores({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix: prefix } }, { log: silentLogger })
+      : createStores({ memory: true }, { log: silentLogger });
+  const kv = stores.kv;
   const config = brokerSchema.parse({
     clients: [
       { clientId: CLIENT_ID, name: 'Электронный журнал (демо)', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
@@ -72,6 +78,7 @@ export async function startBroker(
     issuer: url,
     esia: esiaClientFor(esia),
     kv,
+    oidcAdapter: stores.oidcAdapter,
     adapters: new Map([[JOURNAL_ID, adapter]]),
     log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
   });
@@ -87,6 +94,11 @@ export async function startBroker(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await adapter.close();
       await dropDatabase();
+      if (stores.redis) {
+        const keys = await stores.redis.keys(`${prefix}*`);
+        if (keys.length) await stores.redis.del(...keys.map((k) => k.slice(prefix.length)));
+      }
+      await stores.close();
       await esia.close();
     },
   };
