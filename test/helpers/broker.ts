@@ -40,7 +40,7 @@ export interface BrokerEnv {
 }
 
 export async function startBroker(
-  options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' } = {},
+  options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' | 'down' } = {},
 ): Promise<BrokerEnv> {
   const esia = await startMockEsia();
   const server: Server = createServer();
@@ -50,7 +50,11 @@ export async function startBroker(
   const deps = { outbound: createOutbound({ timeoutMs: 2000 }), log: silentLogger, clock: () => new Date() };
   let adapter: JournalAdapter;
   let dropDatabase = async () => {};
-  if (options.journal === 'sql') {
+  if (options.journal === 'down') {
+    // A journal database that is not there (nothing listens on the port).
+    const dead = fixtureAdapterConfig('postgres://postgres@127.0.0.1:9/postgres');
+    adapter = await sqlAdapter.create(JOURNAL_ID, sqlAdapter.configSchema.parse({ ...dead, connectTimeoutMs: 500 }), deps);
+  } else if (options.journal === 'sql') {
     const db = await createScratchDatabase(undefined, 'broker_test');
     dropDatabase = db.drop;
     await seedJournalDatabase(db.connectionString, seed);

@@ -1,0 +1,126 @@
+/**
+ * The broker when things go wrong: ESIA declined, ESIA down, the journal down, a role that does not
+ * fit the session, a replayed code, PKCE failures. Each ends at the journal as an OAuth error (after a
+ * page that says what to do) or as a refused token request; nothing leaks a stack trace.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { ScriptedBrowser } from '../helpers/mock-esia.ts';
+import { csrfOf, follow, JOURNAL_ID, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+
+async function start(env: BrokerEnv, extra: Record<string, string> = {}, clientId?: string, secret?: string) {
+  const config = await relyingParty(env, clientId, secret);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid role',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  return { config, verifier, state, url: url.toString() };
+}
+
+const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
+
+describe('broker failures', () => {
+  let env: BrokerEnv;
+  beforeAll(async () => {
+    env = await startBroker();
+    await env.broker.links.link({ esiaOid: '1000000001', journalId: JOURNAL_ID, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt: new Date().toISOString() });
+    await env.broker.links.link({ esiaOid: '1000000004', journalId: JOURNAL_ID, accountId: 's-2003', role: 'pupil', method: 'auto', linkedAt: new Date().toISOString() });
+  });
+  afterAll(() => env?.close());
+
+  it('returns access_denied when the person declines at ESIA', async () => {
+    const browser = new ScriptedBrowser();
+    const { url } = await start(env, { role: 'parent' });
+    const login = await follow(browser, url);
+    const req = new URL(login.url).searchParams.get('req')!;
+    await submit(browser, `${env.esia.url}/login`, { req, persona: 'parent-ivanova' });
+    const back = await submit(browser, `${env.esia.url}/consent`, { req, decision: 'deny' });
+    const params = new URL(back.url).searchParams;
+    expect(params.get('error')).toBe('access_denied');
+    expect(params.get('error_description')).toBe('esia_login_declined');
+  });
+
+  it('says ESIA is not answering when its token endpoint is down, and returns temporarily_unavailable', async () => {
+    const browser = new ScriptedBrowser();
+    const { url } = await start(env, { role: 'parent' });
+    const login = await follow(browser, url);
+    env.esia.app.esia.faults.set({ endpoints: { te: { status: 503 } } });
+    try {
+      const page = await passEsia(browser, login.url, 'parent-ivanova');
+      const html = await page.response.text();
+      expect(html).toContain('Госуслуги не отвечают');
+      expect(html).not.toMatch(/Error|at .*\.ts/);
+      const back = await submit(browser, actionOf(html, env.url), { csrf: csrfOf(html) });
+      expect(new URL(back.url).searchParams.get('error')).toBe('temporarily_unavailable');
+      expect(new URL(back.url).searchParams.get('error_description')).toBe('esia_unavailable');
+    } finally {
+      env.esia.app.esia.faults.clear();
+    }
+  });
+
+  it('asks for a new login when the journal asks for another role than the session has', async () => {
+    const browser = new ScriptedBrowser();
+    const first = await start(env, { role: 'parent' });
+    const login = await follow(browser, first.url);
+    const back = await passEsia(browser, login.url, 'parent-ivanova');
+    expect(new URL(back.url).searchParams.get('code')).toBeTruthy();
+    const same = await start(env, { role: 'parent' });
+    expect(new URL((await follow(browser, same.url)).url).searchParams.get('code')).toBeTruthy();
+    const other = await start(env, { role: 'pupil' });
+    const next = await follow(browser, other.url);
+    // Not silently logged in as the parent: a new login (ESIA's session still stands), which finds no
+    // pupil account for this person.
+    expect(new URL(next.url).pathname).toMatch(/^\/interaction\/[^/]+\/esia$/);
+    expect(await next.response.text()).toContain('Учётная запись в журнале не найдена');
+  });
+
+  it('refuses a replayed authorization code', async () => {
+    const browser = new ScriptedBrowser();
+    const { config, verifier, state, url } = await start(env, { role: 'parent' });
+    const back = await passEsia(browser, (await follow(browser, url)).url, 'parent-ivanova');
+    await oidc.authorizationCodeGrant(config, new URL(back.url), { pkceCodeVerifier: verifier, expectedState: state });
+    await expect(oidc.authorizationCodeGrant(config, new URL(back.url), { pkceCodeVerifier: verifier, expectedState: state })).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
+  it('refuses PKCE failures: a wrong verifier, and a public client without PKCE', async () => {
+    const browser = new ScriptedBrowser();
+    const { config, state, url } = await start(env, { role: 'parent' });
+    const back = await passEsia(browser, (await follow(browser, url)).url, 'parent-ivanova');
+    await expect(
+      oidc.authorizationCodeGrant(config, new URL(back.url), { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: state }),
+    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    const publicClient = await relyingParty(env, 'demo-public', undefined);
+    const noPkce = oidc.buildAuthorizationUrl(publicClient, { redirect_uri: RP_REDIRECT, scope: 'openid', state: 'x' });
+    const response = await fetch(noPkce, { redirect: 'manual' });
+    const to = new URL(response.headers.get('location')!);
+    expect(to.searchParams.get('error')).toBe('invalid_request');
+    expect(to.searchParams.get('error_description')).toMatch(/PKCE/);
+  });
+});
+
+describe('broker with its journal down', () => {
+  let env: BrokerEnv;
+  beforeAll(async () => {
+    env = await startBroker({ journal: 'down' });
+    await env.broker.links.link({ esiaOid: '1000000001', journalId: JOURNAL_ID, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt: new Date().toISOString() });
+  });
+  afterAll(() => env?.close());
+
+  it('says the journal is not answering, and returns temporarily_unavailable', async () => {
+    const browser = new ScriptedBrowser();
+    const { url } = await start(env, { role: 'parent' });
+    const page = await passEsia(browser, (await follow(browser, url)).url, 'parent-ivanova');
+    const html = await page.response.text();
+    expect(html).toContain('Журнал не отвечает');
+    const back = await submit(browser, actionOf(html, env.url), { csrf: csrfOf(html) });
+    expect(new URL(back.url).searchParams.get('error_description')).toBe('journal_unavailable');
+  });
+});
