@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { csrfOf, follow, JOURNAL_ID, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, PKJWT_KEYS, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 async function start(env: BrokerEnv, extra: Record<string, string> = {}, clientId?: string, secret?: string) {
   const config = await relyingParty(env, clientId, secret);
@@ -104,6 +104,39 @@ describe('broker failures', () => {
     expect(to.searchParams.get('error')).toBe('invalid_request');
     expect(to.searchParams.get('error_description')).toMatch(/PKCE/);
   });
+});
+
+describe('client authentication at the token endpoint', () => {
+  let env: BrokerEnv;
+  beforeAll(async () => {
+    env = await startBroker();
+    await env.broker.links.link({ esiaOid: '1000000001', journalId: JOURNAL_ID, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt: new Date().toISOString() });
+  });
+  afterAll(() => env?.close());
+
+  for (const [clientId, auth] of [
+    ['journal-post', () => oidc.ClientSecretPost(CLIENT_SECRET)],
+    ['journal-pkjwt', () => oidc.PrivateKeyJwt({ key: PKJWT_KEYS.privateKey, kid: 'rp-1' })],
+  ] as const) {
+    it(`authenticates ${clientId}, and refuses a wrong credential`, async () => {
+      const config = await relyingParty(env, clientId, undefined, auth());
+      const browser = new ScriptedBrowser();
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: RP_REDIRECT,
+        scope: 'openid',
+        role: 'parent',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: 's',
+      });
+      const back = await passEsia(browser, (await follow(browser, url.toString())).url, 'parent-ivanova');
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(back.url), { pkceCodeVerifier: verifier, expectedState: 's' });
+      expect(tokens.claims()!.sub).toBe('p-1001');
+      const wrong = await relyingParty(env, clientId, undefined, clientId === 'journal-post' ? oidc.ClientSecretPost('x'.repeat(40)) : oidc.PrivateKeyJwt({ key: (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])).privateKey }));
+      await expect(oidc.refreshTokenGrant(wrong, 'nope')).rejects.toMatchObject({ error: 'invalid_client' });
+    });
+  }
 });
 
 describe('broker with its journal down', () => {

@@ -3,7 +3,7 @@
  * the in-memory store (or one passed in), served on an ephemeral port; openid-client as the relying
  * party; a scripted browser that clicks through the broker's and mock-esia's pages.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
@@ -29,6 +29,10 @@ export const JOURNAL_ID = 'demo-journal';
 export const CLIENT_ID = 'demo-journal-web';
 export const CLIENT_SECRET = 'a-test-client-secret-of-at-least-32-characters';
 export const RP_REDIRECT = 'http://127.0.0.1:9998/oidc/callback';
+
+/** The key a private_key_jwt client (`journal-pkjwt`) authenticates with. */
+export const PKJWT_KEYS = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+const pkjwtPublic = { ...(await webcrypto.subtle.exportKey('jwk', PKJWT_KEYS.publicKey)), alg: 'ES256', use: 'sig', kid: 'rp-1' };
 
 export interface BrokerEnv {
   readonly esia: MockEsiaEnv;
@@ -74,6 +78,8 @@ export async function startBroker(
       { clientId: CLIENT_ID, name: 'Электронный журнал (демо)', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
       { clientId: 'demo-public', name: 'Мобильное приложение', tokenEndpointAuthMethod: 'none', redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
       { clientId: 'regional-portal', name: 'Региональный портал', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT] },
+      { clientId: 'journal-post', name: 'Журнал', clientSecret: CLIENT_SECRET, tokenEndpointAuthMethod: 'client_secret_post', redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
+      { clientId: 'journal-pkjwt', name: 'Журнал', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [pkjwtPublic] }, redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
     ],
     ...options.brokerConfig,
   });
@@ -109,8 +115,13 @@ export async function startBroker(
 }
 
 /** openid-client's configuration for a broker client (plain HTTP allowed: tests run on loopback). */
-export async function relyingParty(env: BrokerEnv, clientId = CLIENT_ID, secret: string | undefined = CLIENT_SECRET) {
-  return oidc.discovery(new URL(env.url), clientId, secret, secret ? undefined : oidc.None(), { execute: [oidc.allowInsecureRequests] });
+export async function relyingParty(
+  env: BrokerEnv,
+  clientId = CLIENT_ID,
+  secret: string | undefined = CLIENT_SECRET,
+  auth?: oidc.ClientAuth,
+) {
+  return oidc.discovery(new URL(env.url), clientId, secret, auth ?? (secret ? undefined : oidc.None()), { execute: [oidc.allowInsecureRequests] });
 }
 
 /** Follows redirects in the browser until a page (200) or an address of the relying party (not running). */
