@@ -12,7 +12,7 @@ export interface DevelopmentDefault {
 /** The development defaults this configuration relies on. */
 export function developmentDefaults(config: Config): DevelopmentDefault[] {
   const found: DevelopmentDefault[] = [];
-  if (!config.redisUrl) found.push({ key: 'redisUrl', warning: 'no REDIS_URL: the in-memory store is used (lost on restart, not shared between instances)' });
+  if (!config.redisUrl && !config.redis) found.push({ key: 'redisUrl', warning: 'no REDIS_URL: the in-memory store is used (lost on restart, not shared between instances)' });
   if (!config.broker.signingKeys.length) found.push({ key: 'broker.signingKeys', warning: 'no token-signing keys: a key is generated at start (tokens die with the process)' });
   if (!config.broker.cookieKeys.length) found.push({ key: 'broker.cookieKeys', warning: 'no cookie keys: a key is generated at start (sessions die with the process)' });
   if (!config.esia) found.push({ key: 'esia', warning: 'no ESIA client configured: mock-esia is used' });

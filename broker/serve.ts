@@ -38,7 +38,8 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     server.listen(port, host, () => resolve());
   });
   const url = (publicUrl ?? `http://${host}:${(server.address() as AddressInfo).port}`).replace(/\/+$/, '');
-  const stores = createStores(config.redisUrl ? { redis: config.redisUrl } : { memory: true }, { log: deps.log, clock });
+  const redis = config.redis ?? config.redisUrl;
+  const stores = createStores(redis ? { redis } : { memory: true }, { log: deps.log, clock });
   // No transport-level retries for journals: each call carries a single-use client assertion, and the
   // resilience guard decides what a failure means.
   const journals = await createJournals(config.journals, { outbound: createOutbound({ timeoutMs: 5_000, retries: 0 }), log: deps.log, clock });

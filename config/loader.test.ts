@@ -72,4 +72,14 @@ describe('loadConfig', () => {
   it('reports an unreadable config file', () => {
     expect(() => loadConfig({ env: { CONFIG_FILE: '/nonexistent/config.json' } })).toThrow(/CONFIG_FILE: cannot read/);
   });
+
+  it('accepts Redis Sentinel or Cluster settings instead of a URL, not both', () => {
+    const sentinel = loadConfig({ env: {}, overrides: { redis: { sentinels: [{ host: '10.0.0.5', port: 26379 }], name: 'broker' } } });
+    expect(sentinel.redis).toMatchObject({ name: 'broker' });
+    const cluster = loadConfig({ env: {}, overrides: { redis: { cluster: [{ host: '10.0.0.6', port: 7000 }] } } });
+    expect(cluster.redis).toMatchObject({ cluster: [{ host: '10.0.0.6', port: 7000 }] });
+    expect(() => loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379' }, overrides: { redis: { cluster: [{ host: 'a', port: 1 }] } } })).toThrow(
+      /redis: give either redisUrl or redis/,
+    );
+  });
 });

@@ -216,6 +216,38 @@ export const esiaClientSchema = z
   });
 export type EsiaClientConfig = z.infer<typeof esiaClientSchema>;
 
+const redisNodeSchema = z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535) }).strict();
+const redisCommon = {
+  /** Prefix of every key the broker writes (several brokers may share one Redis). */
+  keyPrefix: z.string().optional(),
+  /** Connect and command timeout, milliseconds. */
+  timeoutMs: z.number().int().positive().optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  tls: z.boolean().optional(),
+};
+
+/** Redis beyond a single URL: Sentinel (a primary with failover) or Cluster. `REDIS_URL` covers one server. */
+export const redisSchema = z.union([
+  z
+    .object({
+      /** The sentinels to ask, and the name of the primary they monitor. */
+      sentinels: z.array(redisNodeSchema).min(1),
+      name: z.string().min(1),
+      sentinelPassword: z.string().optional(),
+      db: z.number().int().min(0).optional(),
+      ...redisCommon,
+    })
+    .strict(),
+  z
+    .object({
+      /** Seed nodes; the rest of the cluster is discovered. */
+      cluster: z.array(redisNodeSchema).min(1),
+      ...redisCommon,
+    })
+    .strict(),
+]);
+
 /** Per-journal resilience: call timeout, concurrency limit and circuit breaker. */
 export const resilienceSchema = z
   .object({
@@ -263,6 +295,7 @@ export interface JournalConfig {
 /** The whole configuration, with journals checked against `adapters` when given. */
 export function configSchemaFor(adapters?: AdapterSchemas) {
   return baseConfigSchema.extend({ journals: z.array(journalSchemaFor(adapters)).default([]) }).strict().superRefine((c, ctx) => {
+    if (c.redisUrl && c.redis) ctx.addIssue({ code: 'custom', message: 'give either redisUrl or redis, not both', path: ['redis'] });
     const seen = new Set<string>();
     c.journals.forEach((j, i) => {
       if (seen.has(j.id)) ctx.addIssue({ code: 'custom', message: `journal id ${j.id} is used twice`, path: ['journals', i, 'id'] });
@@ -285,8 +318,10 @@ const baseConfigSchema = z
     /** The region's time zone: ages and "today" are computed there. */
     timeZone: z.string().default('Europe/Samara').refine(isTimeZone, 'unknown IANA time zone'),
     broker: brokerSchema.default(brokerSchema.parse({})),
-    /** Redis for all shared state (`REDIS_URL`); absent: the in-memory store (development only). */
+    /** Redis for all shared state (`REDIS_URL`); absent (and no `redis`): the in-memory store (development only). */
     redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional(),
+    /** Redis Sentinel or Cluster settings, instead of `redisUrl`. */
+    redis: redisSchema.optional(),
     mockEsia: mockEsiaSchema.default(mockEsiaSchema.parse({})),
     mockJournal: mockJournalSchema.default(mockJournalSchema.parse({})),
     /** The broker's ESIA client; absent in development, where the demo wires it to mock-esia. */
