@@ -3,8 +3,8 @@
  * (adapters with their guards), the ESIA client, and the HTTP listener. Used by `broker/main.ts` and
  * the demo.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { listen } from '../core/listen.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../core/log.ts';
 import { createOutbound } from '../core/outbound.ts';
@@ -32,12 +32,9 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
   const esia = deps.esia ?? (config.esia ? createEsiaClient(config.esia, { clock }) : undefined);
   if (!esia) throw new Error('no ESIA client configured (the `esia` section); `npm start` runs the demo with mock-esia');
   const { host, port, publicUrl } = config.broker;
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const url = (publicUrl ?? `http://${host}:${(server.address() as AddressInfo).port}`).replace(/\/+$/, '');
+  const listener = await listen(port, host);
+  const { server } = listener;
+  const url = (publicUrl ?? listener.url).replace(/\/+$/, '');
   const redis = config.redis ?? config.redisUrl;
   const stores = createStores(redis ? { redis } : { memory: true }, { log: deps.log, clock });
   // No transport-level retries for journals: each call carries a single-use client assertion, and the
@@ -63,8 +60,7 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     stores,
     journals,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
       await Promise.allSettled([...journals.values()].map((j) => j.close()));
       await stores.close();
     },

@@ -3,10 +3,11 @@
  * MOCK_ESIA_PUBLIC_URL or a CONFIG_FILE override it). The only mock-esia file that reads the
  * environment, listens and exits.
  */
-import { loadConfig, ConfigError } from '../config/loader.ts';
+import { loadConfig } from '../config/loader.ts';
+import { runService } from '../core/run.ts';
 import { serveMockEsia, writeDevSystem } from './serve.ts';
 
-try {
+await runService('mock-esia', async () => {
   const config = loadConfig();
   let extra = {};
   let note = '';
@@ -20,14 +21,5 @@ try {
   const running = await serveMockEsia(config, extra);
   console.log(`mock-esia (a stand-in for ЕСИА, development only) listening on ${running.url}`);
   if (note) console.log(note);
-  const stop = () => void running.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  console.error('mock-esia failed to start:', (err as Error).message);
-  process.exit(1);
-}
+  return running;
+});

@@ -5,8 +5,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { listen } from '../core/listen.ts';
 import type { Config } from '../config/schema.ts';
 import { createMockEsia, type MockEsiaApp, type MockEsiaOptions } from './app.ts';
 import { createDevSystem, devSystemRegistration } from './demo-system.ts';
@@ -21,14 +21,9 @@ export interface RunningMockEsia {
 /** Listens on the configured host and port (0 picks a free one). */
 export async function serveMockEsia(config: Config, extra: Partial<MockEsiaOptions> = {}): Promise<RunningMockEsia> {
   const { host, port, publicUrl, clients, timestampWindowSeconds, adminToken } = config.mockEsia;
-  // Listen first, so that port 0 becomes a real port before the base URL is fixed.
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const url = publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const listener = await listen(port, host);
+  const { server } = listener;
+  const url = publicUrl ?? listener.url;
   const app = createMockEsia({
     baseUrl: url,
     clients,
@@ -42,11 +37,7 @@ export async function serveMockEsia(config: Config, extra: Partial<MockEsiaOptio
     app,
     server,
     url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
 

@@ -3,10 +3,11 @@
  * MOCK_JOURNAL_HOST, MOCK_JOURNAL_PUBLIC_URL, MOCK_JOURNAL_BROKER_CLIENT_ID or a CONFIG_FILE override
  * it). The only mock-journal file that reads the environment, listens and exits.
  */
-import { loadConfig, ConfigError } from '../config/loader.ts';
+import { loadConfig } from '../config/loader.ts';
+import { runService } from '../core/run.ts';
 import { serveMockJournal, writeDevBrokerKey } from './serve.ts';
 
-try {
+await runService('mock-journal', async () => {
   const config = loadConfig();
   const dev = config.mockJournal.brokerJwks?.keys.length ? undefined : writeDevBrokerKey();
   const running = await serveMockJournal(config, dev ? { brokerJwks: dev.jwks } : {});
@@ -26,14 +27,5 @@ try {
         `  a journal entry for the broker's config that uses it: ${adapterConfig}`,
     );
   }
-  const stop = () => void running.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    process.exit(2);
-  }
-  console.error('mock-journal failed to start:', (err as Error).message);
-  process.exit(1);
-}
+  return running;
+});

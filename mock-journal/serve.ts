@@ -7,8 +7,8 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { listen } from '../core/listen.ts';
 import type { JSONWebKeySet, JWK } from 'jose';
 import type { Config } from '../config/schema.ts';
 import { createMockJournal, type MockJournalApp, type MockJournalOptions } from './app.ts';
@@ -27,13 +27,9 @@ export interface RunningMockJournal {
 export async function serveMockJournal(config: Config, extra: Partial<MockJournalOptions> = {}): Promise<RunningMockJournal> {
   const { host, port, publicUrl, apiBasePath, brokerClientId, brokerJwks } = config.mockJournal;
   // Listen first, so that port 0 becomes a real port before the audience is fixed.
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const url = (publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`).replace(/\/+$/, '');
+  const listener = await listen(port, host);
+  const { server } = listener;
+  const url = (publicUrl ?? listener.url).replace(/\/+$/, '');
   const apiUrl = `${url}${apiBasePath}`;
   const app = createMockJournal({
     audience: apiUrl,
@@ -49,11 +45,7 @@ export async function serveMockJournal(config: Config, extra: Partial<MockJourna
     server,
     url,
     apiUrl,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
 

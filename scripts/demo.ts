@@ -3,11 +3,11 @@
  * mock-journal (a school journal) and the broker between them, on the in-memory store with keys
  * generated at start. Prints the URL to open.
  */
-import { ConfigError } from '../config/loader.ts';
+import { runService } from '../core/run.ts';
 import { createConsoleLogger } from '../core/console-log.ts';
 import { DEMO_LINKS, startDemoStack } from './demo-stack.ts';
 
-try {
+await runService('demo', async () => {
   const stack = await startDemoStack({ log: createConsoleLogger('demo', 'error') });
   console.log('Demo (development only: mock ЕСИА, in-memory store, keys generated at start).');
   console.log(`  broker:        ${stack.broker.url}  (OpenID Provider: ${stack.broker.url}/.well-known/openid-configuration)`);
@@ -15,10 +15,5 @@ try {
   console.log(`  mock journal:  ${stack.journal.url}  (adapter API ${stack.journal.apiUrl})`);
   console.log(`  linked at start: ${DEMO_LINKS.join(', ')}; others see the "no linked account" page`);
   console.log(`\nOpen ${stack.journal.url}/ and press «Войти через Госуслуги».`);
-  const stop = () => void stack.close().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : `demo failed to start: ${(err as Error).message}`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
-}
+  return stack;
+});

@@ -215,17 +215,26 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
 
   async function finishLogin(ctx: Context, uid: string, state: LoginState, account: JournalAccount, bound: boolean) {
     const person = state.person!;
+    await completeLogin(ctx, uid, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate });
+  }
+
+  /** Remembers the account for tokens and userinfo, and finishes the interaction as a login. */
+  async function completeLogin(
+    ctx: Context,
+    uid: string,
+    account: JournalAccount,
+    how: { bound: boolean; acr: Acr; amr: string[]; birthDate?: string },
+  ) {
     await deps.saveSnapshot({
       journalId: account.journalId,
       accountId: account.accountId,
       role: account.role,
       institution: account.institution,
       fullName: account.fullName,
-      birthDate: person.birthDate ?? account.birthDate,
+      birthDate: how.birthDate ?? account.birthDate,
     });
     await kv.delete(stateKey(uid));
-    const acr: Acr = person.level;
-    await finishWith(ctx, { login: { accountId: deps.sessionAccountId(bound, account), acr, amr: [...person.amr], remember: true } });
+    await finishWith(ctx, { login: { accountId: deps.sessionAccountId(how.bound, account), acr: how.acr, amr: how.amr, remember: true } });
   }
 
   function schoolLoginAvailable(journalId: string | undefined): boolean {
@@ -273,17 +282,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     }
     if (!account) return failed();
     await kv.delete(accountKey);
-    await deps.saveSnapshot({
-      journalId: account.journalId,
-      accountId: account.accountId,
-      role: account.role,
-      institution: account.institution,
-      fullName: account.fullName,
-      birthDate: account.birthDate,
-    });
-    await kv.delete(stateKey(loaded.details.uid));
-    const acr: Acr = 'school-password';
-    await finishWith(ctx, { login: { accountId: deps.sessionAccountId(true, account), acr, amr: ['pwd'], remember: true } });
+    await completeLogin(ctx, loaded.details.uid, account, { bound: true, acr: 'school-password', amr: ['pwd'] });
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {

@@ -5,7 +5,7 @@
  * configuration, with config errors reported by key path.
  */
 import { describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
+import { freePort } from '../../core/listen.ts';
 import { silentLogger } from '../../core/log.ts';
 import { createOutbound } from '../../core/outbound.ts';
 import { loadConfig } from '../../config/loader.ts';
@@ -17,13 +17,6 @@ import { AdapterError } from '../../adapters/errors.ts';
 
 const deps = { outbound: createOutbound({ timeoutMs: 1000 }), log: silentLogger, clock: () => new Date() };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function slowSql(sleepSeconds: number) {
   const base = fixtureAdapterConfig('postgres://postgres@127.0.0.1:5432/postgres');

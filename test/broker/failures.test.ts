@@ -6,22 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, PKJWT_KEYS, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, PKJWT_KEYS, startAuthorization, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
-async function start(env: BrokerEnv, extra: Record<string, string> = {}, clientId?: string, secret?: string) {
-  const config = await relyingParty(env, clientId, secret);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: RP_REDIRECT,
-    scope: 'openid role',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    ...extra,
-  });
-  return { config, verifier, state, url: url.toString() };
-}
+const start = (env: BrokerEnv, extra: Record<string, string> = {}) => startAuthorization(env, { scope: 'openid role', ...extra });
 
 const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
 

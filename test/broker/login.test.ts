@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { CLIENT_ID, csrfOf, follow, JOURNAL_ID, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { csrfOf, startAuthorization, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 describe.each(['memory', 'redis'] as const)('broker login (%s store)', (store) => {
   let env: BrokerEnv;
@@ -19,20 +19,7 @@ describe.each(['memory', 'redis'] as const)('broker login (%s store)', (store) =
   });
   afterAll(() => env?.close());
 
-  async function start(extra: Record<string, string> = {}, clientId = CLIENT_ID, secret?: string | null) {
-    const config = await relyingParty(env, clientId, secret === null ? undefined : (secret ?? undefined));
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: RP_REDIRECT,
-      scope: 'openid profile role institution age_group',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...extra,
-    });
-    return { config, verifier, state, url: url.toString() };
-  }
+  const start = (extra: Record<string, string> = {}, clientId?: string) => startAuthorization(env, extra, { id: clientId });
 
   describe('broker login', () => {
     it('logs a parent in through ESIA and names the journal account in the tokens', async () => {

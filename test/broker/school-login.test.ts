@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { csrfOf, follow, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { csrfOf, follow, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 const FAILED = 'Не удалось войти. Проверьте логин и пароль.';
 let env: BrokerEnv;
@@ -16,17 +16,8 @@ beforeAll(async () => {
 afterAll(() => env?.close());
 
 async function schoolLoginPage(browser: ScriptedBrowser) {
-  const config = await relyingParty(env);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: RP_REDIRECT,
-    scope: 'openid profile role institution age_group',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-  });
-  const rolePage = await follow(browser, url.toString());
+  const { config, verifier, state, url } = await startAuthorization(env);
+  const rolePage = await follow(browser, url);
   const uid = new URL(rolePage.url).pathname.split('/')[2]!;
   const formUrl = `${env.url}/interaction/${uid}/school-login`;
   const page = await (await browser.request(formUrl)).text();

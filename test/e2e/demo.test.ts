@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from '../../core/listen.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
@@ -16,13 +16,6 @@ import { startDemoStack, type DemoStack } from '../../scripts/demo-stack.ts';
 const shots = process.env.SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'demo-shots-'));
 mkdirSync(shots, { recursive: true });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 let stack: DemoStack;
 let browser: Browser;

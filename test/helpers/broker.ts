@@ -4,8 +4,7 @@
  * party; a scripted browser that clicks through the broker's and mock-esia's pages.
  */
 import { randomBytes, webcrypto } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../core/listen.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,9 +46,7 @@ export async function startBroker(
   options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' | 'down' } = {},
 ): Promise<BrokerEnv> {
   const esia = await startMockEsia();
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, url, close: stopListening } = await listen(0);
   const seed = buildJournalSeed(esia.app.esia.deps.personasAnchor);
   const deps = { outbound: createOutbound({ timeoutMs: 2000 }), log: silentLogger, clock: () => new Date() };
   let adapter: JournalAdapter;
@@ -100,8 +97,7 @@ export async function startBroker(
     kv,
     adapter,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopListening();
       await adapter.close();
       await dropDatabase();
       if (stores.redis) {
@@ -122,6 +118,29 @@ export async function relyingParty(
   auth?: oidc.ClientAuth,
 ) {
   return oidc.discovery(new URL(env.url), clientId, secret, auth ?? (secret ? undefined : oidc.None()), { execute: [oidc.allowInsecureRequests] });
+}
+
+/**
+ * Starts an authorization at the broker as a journal would (openid-client, PKCE S256, fresh state):
+ * the relying party's configuration, the verifier and state to finish with, and the URL to open.
+ */
+export async function startAuthorization(
+  env: BrokerEnv,
+  extra: Record<string, string> = {},
+  client: { id?: string; secret?: string; auth?: oidc.ClientAuth } = {},
+) {
+  const config = await relyingParty(env, client.id ?? CLIENT_ID, client.auth ? undefined : (client.secret ?? CLIENT_SECRET), client.auth);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: RP_REDIRECT,
+    scope: 'openid profile role institution age_group',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  return { config, verifier, state, url: url.toString() };
 }
 
 /** Follows redirects in the browser until a page (200) or an address of the relying party (not running). */

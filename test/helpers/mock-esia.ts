@@ -3,8 +3,7 @@
  * broker's real ESIA client pointed at it, and a scripted browser that goes through the mock's login
  * and consent pages over HTTP.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../core/listen.ts';
 import type { MockEsiaClientInput } from '../../config/schema.ts';
 import { createMockEsia, type MockEsiaApp, type MockEsiaOptions } from '../../mock-esia/app.ts';
 import { createDevSystem, devSystemRegistration, type DevSystem } from '../../mock-esia/demo-system.ts';
@@ -34,9 +33,7 @@ export async function startMockEsia(
   options: Partial<MockEsiaOptions> & { client?: Partial<MockEsiaClientInput>; system?: DevSystem } = {},
 ): Promise<MockEsiaEnv> {
   const system = options.system ?? testSystem();
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, url, close } = await listen(0);
   const { client, system: _system, ...rest } = options;
   const app = createMockEsia({
     baseUrl: url,
@@ -49,11 +46,7 @@ export async function startMockEsia(
     app,
     url,
     system,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 
