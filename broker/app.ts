@@ -124,6 +124,19 @@ export function createBroker(options: BrokerOptions): Broker {
     issuer: options.issuer,
     log,
     saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
+    audit: async (entry) => log.info({ audit: entry }, 'audit'),
+    recordLink: async ({ person, account, method, evidence }) => {
+      const ok = await links.link({
+        esiaOid: person.oid,
+        journalId: account.journalId,
+        accountId: account.accountId,
+        role: account.role,
+        method,
+        linkedAt: clock().toISOString(),
+      });
+      log.info({ audit: { action: 'link', outcome: ok ? 'ok' : 'refused', method, evidence, esiaOid: person.oid, journalId: account.journalId, accountId: account.accountId } }, 'audit');
+      return { ok };
+    },
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
   });
 

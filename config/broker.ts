@@ -53,6 +53,31 @@ export const brokerSchema = z
       .object({ parent: accountLevelSchema, pupil: accountLevelSchema, staff: accountLevelSchema })
       .strict()
       .default({ parent: 'confirmed', pupil: 'standard', staff: 'confirmed' }),
+    /** Linking ESIA persons to journal accounts. */
+    linking: z
+      .object({
+        /** The minimum ESIA level for automatic linking at login (by SNILS, then name and birth date). */
+        autoLinkMinLevel: accountLevelSchema.default('confirmed'),
+        /** Also match by full name + birth date when SNILS finds nothing (only a unique match links). */
+        matchByNameAndBirthDate: z.boolean().default(true),
+        /** The minimum ESIA level to link by hand with the school login and password. */
+        manualLinkMinLevel: accountLevelSchema.default('simplified'),
+        /** Failed manual-link attempts, per journal account, per ESIA person and per address, within the window. */
+        maxFailuresPerAccount: z.number().int().positive().default(5),
+        maxFailuresPerPerson: z.number().int().positive().default(10),
+        maxFailuresPerAddress: z.number().int().positive().default(30),
+        windowSeconds: z.number().int().positive().default(3600),
+      })
+      .strict()
+      .default({
+        autoLinkMinLevel: 'confirmed',
+        matchByNameAndBirthDate: true,
+        manualLinkMinLevel: 'simplified',
+        maxFailuresPerAccount: 5,
+        maxFailuresPerPerson: 10,
+        maxFailuresPerAddress: 30,
+        windowSeconds: 3600,
+      }),
     /** Login with the school-issued login and password (pupils under 14, transition periods). */
     schoolLogin: z
       .object({

@@ -18,8 +18,10 @@ import type { LinkStore } from '../links/store.ts';
 import { isAdapterError, linkedAccounts, readPerson, type LoginPerson } from '../login/flow.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import type { Acr, AccountSnapshot } from '../oidc/claims.ts';
-import { errorPage, institutionPage, refusalPage, rolePage, schoolLoginPage } from '../views/pages.ts';
-import { EXPIRED, refusalText, SCHOOL_LOGIN_FAILED, UNAVAILABLE, type RefusalText } from './texts.ts';
+import { errorPage, institutionPage, manualLinkPage, refusalPage, rolePage, schoolLoginPage } from '../views/pages.ts';
+import { findAutoLinkMatch, type AutoLinkOutcome } from '../linking/auto.ts';
+import { meetsLevel } from '../login/policy.ts';
+import { CONFLICT, EXPIRED, refusalText, SCHOOL_LOGIN_FAILED, UNAVAILABLE, type RefusalText } from './texts.ts';
 
 /** A login in progress, beside oidc-provider's own interaction record. */
 interface LoginState {
@@ -28,6 +30,8 @@ interface LoginState {
   person?: LoginPerson;
   /** Account choices offered: key → account. */
   choices?: Record<string, JournalAccount>;
+  /** Manual linking offered (and why: nothing found, or several candidates). */
+  manualLink?: 'none' | 'ambiguous';
   /** A refusal shown: what the relying party receives when the person goes back. */
   refusal?: { error: string; description: string };
 }
@@ -41,8 +45,12 @@ export interface InteractionDeps {
   config: BrokerConfig;
   issuer: string;
   log: Logger;
+  /** Appends to the audit log (no personal data). */
+  audit(entry: { action: string; outcome: 'ok' | 'refused' | 'failed'; reason?: string; esiaOid?: string; journalId?: string; accountId?: string; method?: string }): Promise<void>;
   /** Remembers the account for tokens and userinfo. */
   saveSnapshot(snapshot: AccountSnapshot): Promise<void>;
+  /** Links an ESIA person to a journal account (atomically, with the audit entry). */
+  recordLink(input: { person: LoginPerson; account: JournalAccount; method: 'auto' | 'manual-password'; evidence: string[]; address: string }): Promise<{ ok: boolean }>;
   /** The session account id for this client (the journal's account id, or journal:account for unbound clients). */
   sessionAccountId(journalBound: boolean, account: JournalAccount): string;
 }
@@ -162,10 +170,11 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     const { details, state, journalId } = loaded;
     if (!state.role) return showExpired(ctx);
     let person: LoginPerson;
+    let snils: string | undefined;
     try {
       const { code } = deps.esia.parseCallback(query, esiaState);
       const tokens = await deps.esia.exchangeCode({ code, redirectUri: esiaRedirectUri(details.uid) });
-      person = await readPerson(deps.esia, tokens);
+      ({ person, snils } = await readPerson(deps.esia, tokens));
     } catch (err) {
       deps.log.warn({ err: describe(err) }, 'ESIA login failed');
       if (err instanceof EsiaError && err.code === 'ERR_ESIA_ACCESS_DENIED') {
@@ -175,23 +184,42 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       return refuse(ctx, details.uid, state, unavailable ? UNAVAILABLE.esia : UNAVAILABLE.failed);
     }
     state.person = person;
-    await continueWithAccounts(ctx, details.uid, state, journalId);
+    await continueWithAccounts(ctx, details.uid, state, journalId, snils);
   });
 
-  async function continueWithAccounts(ctx: Context, uid: string, state: LoginState, journalId: string | undefined) {
+  async function continueWithAccounts(ctx: Context, uid: string, state: LoginState, journalId: string | undefined, snils?: string) {
     const role = state.role!;
     const person = state.person!;
     let outcome;
+    let autoLink: AutoLinkOutcome = { kind: 'none' };
+    const adapter = journalId ? deps.adapters.get(journalId) : undefined;
     try {
       outcome = await linkedAccounts({ person, role, journalId, links: deps.links, adapters: deps.adapters, minLevel: config.minLevel });
+      if (outcome.kind === 'none' && adapter && meetsLevel(person.level, config.linking.autoLinkMinLevel)) {
+        autoLink = await findAutoLinkMatch({ adapter, role, person, snils, matchByNameAndBirthDate: config.linking.matchByNameAndBirthDate });
+      }
     } catch (err) {
       if (!isAdapterError(err)) throw err;
       deps.log.warn({ err: describe(err), journalId: err.journalId }, 'journal unavailable during login');
       return refuse(ctx, uid, state, UNAVAILABLE.journal);
     }
-    if (outcome.kind === 'refused' || outcome.kind === 'none') {
-      const reason = outcome.kind === 'refused' ? outcome.reason : 'no_account';
-      return refuse(ctx, uid, state, refusalText(reason, role, person.level, config.minLevel[role]));
+    if (outcome.kind === 'refused') {
+      return refuse(ctx, uid, state, refusalText(outcome.reason, role, person.level, config.minLevel[role]));
+    }
+    if (outcome.kind === 'none') {
+      if (autoLink.kind === 'match') {
+        const linked = await deps.recordLink({ person, account: autoLink.account, method: 'auto', evidence: autoLink.evidence, address: ctx.ip });
+        if (linked.ok) return finishLogin(ctx, uid, state, autoLink.account, true);
+        return refuse(ctx, uid, state, CONFLICT);
+      }
+      if (adapter && hasPasswordCheck(adapter) && meetsLevel(person.level, config.linking.manualLinkMinLevel)) {
+        state.manualLink = autoLink.kind === 'ambiguous' ? 'ambiguous' : 'none';
+        await save(uid, state);
+        ctx.type = 'html';
+        ctx.body = manualLinkPage(uid, state.csrf, await clientNameOf(ctx), state.manualLink);
+        return;
+      }
+      return refuse(ctx, uid, state, refusalText('no_account', role, person.level, config.minLevel[role]));
     }
     if (outcome.accounts.length === 1) return finishLogin(ctx, uid, state, outcome.accounts[0]!, journalId !== undefined);
     state.choices = Object.fromEntries(outcome.accounts.map((a, i) => [`a${i}`, a]));
@@ -235,6 +263,12 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     });
     await kv.delete(stateKey(uid));
     await finishWith(ctx, { login: { accountId: deps.sessionAccountId(how.bound, account), acr: how.acr, amr: how.amr, remember: true } });
+  }
+
+  async function clientNameOf(ctx: Context): Promise<string> {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const client = await provider.Client.find(String(details.params.client_id));
+    return client?.clientName ?? String(details.params.client_id);
   }
 
   function schoolLoginAvailable(journalId: string | undefined): boolean {
@@ -283,6 +317,47 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (!account) return failed();
     await kv.delete(accountKey);
     await completeLogin(ctx, loaded.details.uid, account, { bound: true, acr: 'school-password', amr: ['pwd'] });
+  });
+
+  router.post('/interaction/:uid/link', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid);
+    if (!loaded || !csrfOk(ctx, loaded.state)) return;
+    const { state, details, journalId } = loaded;
+    const adapter = journalId ? deps.adapters.get(journalId) : undefined;
+    if (!state.person || !state.role || !state.manualLink || !adapter || !hasPasswordCheck(adapter)) return showExpired(ctx);
+    const body = ctx.request.body as Record<string, unknown>;
+    const login = typeof body.login === 'string' ? body.login.trim().toLowerCase().slice(0, 200) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 200) : '';
+    const limits = config.linking;
+    const keys = [
+      [`rl:link:account:${adapter.journalId}:${login}`, limits.maxFailuresPerAccount],
+      [`rl:link:person:${state.person.oid}`, limits.maxFailuresPerPerson],
+      [`rl:link:address:${ctx.ip}`, limits.maxFailuresPerAddress],
+    ] as const;
+    const counts = await Promise.all(keys.map(([key]) => kv.get(key)));
+    const failed = async (reason: string) => {
+      const after = await Promise.all(keys.map(([key]) => kv.increment(key, limits.windowSeconds)));
+      await deps.audit({ action: 'link_attempt', outcome: 'refused', reason, esiaOid: state.person!.oid, journalId: adapter.journalId, method: 'manual-password' });
+      // Growing delays: each failure of this person waits longer before the answer (at most 5 s).
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(after[1]! - 1, 6))));
+      ctx.status = 401;
+      ctx.type = 'html';
+      ctx.body = manualLinkPage(details.uid, state.csrf, loaded.clientName, state.manualLink!, SCHOOL_LOGIN_FAILED);
+    };
+    if (counts.some((c, i) => Number(c ?? 0) >= keys[i]![1])) return failed('locked');
+    let account: JournalAccount | undefined;
+    try {
+      account = login && password ? await adapter.verifyPassword(login, password) : undefined;
+    } catch (err) {
+      if (!isAdapterError(err)) throw err;
+      return refuse(ctx, details.uid, state, UNAVAILABLE.journal);
+    }
+    if (!account) return failed('wrong_credentials');
+    if (account.role !== state.role) return failed('other_role');
+    const linked = await deps.recordLink({ person: state.person, account, method: 'manual-password', evidence: ['school_password'], address: ctx.ip });
+    if (!linked.ok) return refuse(ctx, details.uid, state, CONFLICT);
+    await kv.delete(keys[0]![0]);
+    await finishLogin(ctx, details.uid, state, account, true);
   });
 
   router.post('/interaction/:uid/abort', async (ctx) => {

@@ -90,3 +90,12 @@ export const EXPIRED = {
   title: 'Вход устарел',
   text: 'Страница входа устарела или уже использована. Вернитесь на сайт журнала и начните вход заново.',
 };
+
+/** The journal account is already linked to another ESIA person. */
+export const CONFLICT: RefusalText = {
+  title: 'Учётная запись журнала уже связана',
+  explanation: 'Эта учётная запись журнала уже связана с другой учётной записью Госуслуг.',
+  whatToDo: 'обратитесь в школу: там проверят, чья это учётная запись, и при необходимости снимут старую связь.',
+  error: 'access_denied',
+  description: 'account_linked_to_another_person',
+};

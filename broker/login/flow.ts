@@ -25,10 +25,11 @@ export interface LoginPerson {
   readonly amr: readonly string[];
 }
 
-export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promise<LoginPerson> {
+/** The person as the login keeps it, and their SNILS for this request's lookups only (never stored). */
+export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promise<{ person: LoginPerson; snils?: string }> {
   const person = await esia.fetchPerson(tokens);
   const { level, child } = deriveAccountLevel({ idToken: tokens.id, person });
-  return {
+  return { snils: person.snils, person: {
     oid: String(tokens.access.oid),
     level,
     child,
@@ -38,7 +39,7 @@ export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promis
     middleName: person.middleName,
     birthDate: person.birthDate ? ruDateToIso(person.birthDate) : undefined,
     amr: tokens.id?.amr.map((a) => a.toLowerCase()) ?? ['pwd'],
-  };
+  } };
 }
 
 export type AccountsOutcome =

@@ -85,3 +85,30 @@ ${backForm(uid, csrf, 'Отмена')}
 export function errorPage(title: string, text: string): string {
   return brokerPage(title, html`<div class="card"><h1>${title}</h1><p>${text}</p></div>`);
 }
+
+/** Linking by hand: the school login and password prove the journal account. */
+export function manualLinkPage(uid: string, csrf: string, clientName: string, reason: 'none' | 'ambiguous', error?: string): string {
+  return brokerPage(
+    'Связать учётные записи',
+    html`<div class="card">
+<h1>Свяжите учётную запись журнала</h1>
+<p>${
+      reason === 'ambiguous'
+        ? 'С вашими данными в журнале нашлось несколько учётных записей, поэтому мы не связали их сами.'
+        : 'Мы не нашли учётную запись журнала «' + clientName + '», связанную с вашей учётной записью Госуслуг.'
+    }</p>
+<p>Введите логин и пароль, которые выдала школа: мы проверим их в журнале и запомним связь. В следующий раз вход через Госуслуги сработает сразу.</p>
+<form method="post" action="/interaction/${uid}/link" autocomplete="off">
+<input type="hidden" name="csrf" value="${csrf}">
+<label for="login">Логин в журнале</label>
+<input id="login" name="login" type="text" required autocapitalize="none">
+<label for="password">Пароль в журнале</label>
+<input id="password" name="password" type="password" required>
+<button type="submit">Связать и войти</button>
+</form>
+<p class="muted">Нет логина и пароля? Их выдаёт школа.</p>
+<form method="post" action="/interaction/${uid}/abort"><input type="hidden" name="csrf" value="${csrf}"><button class="secondary" type="submit">Вернуться в журнал</button></form>
+</div>`,
+    error,
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * Linking at login, end to end (openid-client, the broker, mock-esia, the SQL adapter over a real
+ * PostgreSQL): automatic by SNILS or by full name and birth date for confirmed accounts, never a guess
+ * between namesakes, linking by hand with the school password, a conflict with another person's link,
+ * and brute force against the manual link.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { ScriptedBrowser } from '../helpers/mock-esia.ts';
+import { csrfOf, follow, JOURNAL_ID, passEsia, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+
+let env: BrokerEnv;
+beforeAll(async () => {
+  env = await startBroker({ journal: 'sql', brokerConfig: { linking: { maxFailuresPerPerson: 3 } } });
+});
+afterAll(() => env?.close());
+
+const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
+
+/** Logs in through ESIA as `persona` with `role`; returns the browser, the stop reached and the RP bits. */
+async function loginAs(persona: string, role: string, browser = new ScriptedBrowser()) {
+  const rp = await startAuthorization(env, { role });
+  const stop = await passEsia(browser, (await follow(browser, rp.url)).url, persona);
+  return { browser, stop, rp };
+}
+
+async function subOf(rp: Awaited<ReturnType<typeof startAuthorization>>, url: string): Promise<string> {
+  const tokens = await oidc.authorizationCodeGrant(rp.config, new URL(url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
+  return String(tokens.claims()!.sub);
+}
+
+describe('linking at login', () => {
+  it('links a confirmed pupil automatically by SNILS', async () => {
+    const { stop, rp } = await loginAs('pupil-smirnov', 'pupil');
+    expect(await subOf(rp, stop.url)).toBe('s-2003');
+    const [link] = await env.broker.links.linksOf('1000000004', { journalId: JOURNAL_ID });
+    expect(link).toMatchObject({ accountId: 's-2003', method: 'auto' });
+  });
+
+  it('links a confirmed parent automatically by full name and birth date when the journal has no SNILS', async () => {
+    const { stop, rp } = await loginAs('parent-smirnova', 'parent');
+    expect(await subOf(rp, stop.url)).toBe('p-1004');
+  });
+
+  it('never guesses between namesakes: offers linking by hand, which then works', async () => {
+    const { browser, stop, rp } = await loginAs('namesake-morozov-1', 'parent');
+    const page = await stop.response.text();
+    expect(page).toContain('Свяжите учётную запись журнала');
+    expect(page).toContain('нашлось несколько');
+    expect(await env.broker.links.linksOf('1000000012')).toEqual([]);
+    const back = await submit(browser, actionOf(page, env.url), { csrf: csrfOf(page), login: 'morozov.d', password: 'papa-1007' });
+    expect(await subOf(rp, back.url)).toBe('p-1007');
+    const [link] = await env.broker.links.linksOf('1000000012');
+    expect(link).toMatchObject({ accountId: 'p-1007', method: 'manual-password' });
+  });
+
+  it('refuses an account already linked to another person, saying to ask the school', async () => {
+    const { browser, stop } = await loginAs('namesake-morozov-2', 'parent');
+    const page = await stop.response.text();
+    const refused = await submit(browser, actionOf(page, env.url), { csrf: csrfOf(page), login: 'morozov.d', password: 'papa-1007' });
+    const html = await refused.response.text();
+    expect(html).toContain('уже связана с другой учётной записью Госуслуг');
+    expect(await env.broker.links.personOf(JOURNAL_ID, 'p-1007')).toBe('1000000012');
+  });
+
+  it('does not link a standard account automatically; the pupil links by hand', async () => {
+    const { browser, stop, rp } = await loginAs('pupil-ivanov', 'pupil');
+    const page = await stop.response.text();
+    expect(page).toContain('Мы не нашли учётную запись журнала');
+    const back = await submit(browser, actionOf(page, env.url), { csrf: csrfOf(page), login: 'ivanov.p', password: 'uchenik-2001' });
+    expect(await subOf(rp, back.url)).toBe('s-2001');
+  });
+
+  it('answers every failure the same way and locks the person out after repeated failures', async () => {
+    const { browser, stop } = await loginAs('pupil-kuznetsova', 'pupil');
+    const page = await stop.response.text();
+    const form = actionOf(page, env.url);
+    const csrf = csrfOf(page);
+    const texts: string[] = [];
+    for (const [login, password] of [
+      ['nobody', 'x'],
+      ['kuznetsova.e', 'wrong'],
+      ['ivanova.m', 'mama-1001'],
+    ]) {
+      const response = await browser.post(form, { csrf, login: login!, password: password! });
+      expect(response.status).toBe(401);
+      texts.push((await response.text()).replace(/value="[^"]*"/g, ''));
+    }
+    // A right password of another role's account, an unknown login and a wrong password read the same.
+    expect(new Set(texts).size).toBe(1);
+    const locked = await browser.post(form, { csrf, login: 'kuznetsova.e', password: 'uchenik-2004' });
+    expect(locked.status).toBe(401);
+    expect(await env.broker.links.linksOf('1000000006')).toEqual([]);
+  });
+});
