@@ -15,7 +15,9 @@ import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
 import type { EsiaClient } from './esia/client.ts';
 import { describe, registerInteractionRoutes } from './interactions/routes.ts';
 import { loadBrokerKeys } from './keys.ts';
-import { LinkStore } from './links/store.ts';
+import { LinkStore, type Link } from './links/store.ts';
+import { registerLinkRoutes } from './linking/routes.ts';
+import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { KeyValueStore } from './store/types.ts';
@@ -106,6 +108,18 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.redirect(options.esia.logoutUrl(`${options.issuer}/logout/done?id=${id}`));
   });
 
+  const recordLink = async (input: {
+    person: { oid: string };
+    account: { journalId: string; accountId: string; role: JournalAccount['role'] };
+    method: Link['method'];
+    evidence: string[];
+  }): Promise<{ ok: boolean }> => {
+    const { person, account, method, evidence } = input;
+    const ok = await links.link({ esiaOid: person.oid, journalId: account.journalId, accountId: account.accountId, role: account.role, method, linkedAt: clock().toISOString() });
+    log.info({ audit: { action: 'link', outcome: ok ? 'ok' : 'refused', method, evidence, esiaOid: person.oid, journalId: account.journalId, accountId: account.accountId } }, 'audit');
+    return { ok: Boolean(ok) };
+  };
+
   const router = new Router();
   router.get('/logout/done', async (ctx) => {
     const id = typeof ctx.query.id === 'string' ? ctx.query.id : '';
@@ -125,19 +139,21 @@ export function createBroker(options: BrokerOptions): Broker {
     log,
     saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
     audit: async (entry) => log.info({ audit: entry }, 'audit'),
-    recordLink: async ({ person, account, method, evidence }) => {
-      const ok = await links.link({
-        esiaOid: person.oid,
-        journalId: account.journalId,
-        accountId: account.accountId,
-        role: account.role,
-        method,
-        linkedAt: clock().toISOString(),
-      });
-      log.info({ audit: { action: 'link', outcome: ok ? 'ok' : 'refused', method, evidence, esiaOid: person.oid, journalId: account.journalId, accountId: account.accountId } }, 'audit');
-      return { ok };
-    },
+    recordLink: (input) => recordLink(input),
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
+  });
+
+  registerLinkRoutes(router, {
+    issuer: options.issuer,
+    config,
+    esia: options.esia,
+    kv,
+    links,
+    adapters: options.adapters,
+    signingJwk: keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string },
+    log,
+    clock,
+    recordLink: (input) => recordLink(input),
   });
 
   const app = new Koa();
@@ -161,7 +177,7 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path === '/logout/done') {
+    if (ctx.path.startsWith('/interaction/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
       });

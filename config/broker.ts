@@ -22,6 +22,11 @@ export const oidcClientSchema = z
     /** Exact redirect URIs (no wildcards, no prefix matching). */
     redirectUris: z.array(z.url()).min(1),
     postLogoutRedirectUris: z.array(z.url()).default([]),
+    /**
+     * Where the journal's «Привязать учётную запись Госуслуг» flow may return (exact URLs). Link requests
+     * are signed with the client's `jwks` keys (ES256/RS256), or with its client secret (HS256).
+     */
+    linkReturnUris: z.array(z.url()).default([]),
     /** Back-channel logout endpoint, where the journal registers for it. */
     backchannelLogoutUri: z.url().optional(),
     /** The journal this client belongs to; its tokens' `sub` is that journal's account id. Absent: unbound. */

@@ -28,6 +28,7 @@ export const JOURNAL_ID = 'demo-journal';
 export const CLIENT_ID = 'demo-journal-web';
 export const CLIENT_SECRET = 'a-test-client-secret-of-at-least-32-characters';
 export const RP_REDIRECT = 'http://127.0.0.1:9998/oidc/callback';
+export const RP_LINK_RETURN = 'http://127.0.0.1:9998/settings/esia-linked';
 
 /** The key a private_key_jwt client (`journal-pkjwt`) authenticates with. */
 export const PKJWT_KEYS = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
@@ -72,7 +73,14 @@ export async function startBroker(
   const kv = stores.kv;
   const config = brokerSchema.parse({
     clients: [
-      { clientId: CLIENT_ID, name: 'Электронный журнал (демо)', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
+      {
+        clientId: CLIENT_ID,
+        name: 'Электронный журнал (демо)',
+        clientSecret: CLIENT_SECRET,
+        redirectUris: [RP_REDIRECT],
+        linkReturnUris: [RP_LINK_RETURN],
+        journal: JOURNAL_ID,
+      },
       { clientId: 'demo-public', name: 'Мобильное приложение', tokenEndpointAuthMethod: 'none', redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
       { clientId: 'regional-portal', name: 'Региональный портал', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT] },
       { clientId: 'journal-post', name: 'Журнал', clientSecret: CLIENT_SECRET, tokenEndpointAuthMethod: 'client_secret_post', redirectUris: [RP_REDIRECT], journal: JOURNAL_ID },
