@@ -62,6 +62,7 @@ export async function startDemoStack(options: { ports?: { broker: number; esia: 
             clientSecret,
             redirectUris: [`${journal.url}/oidc/callback`],
             postLogoutRedirectUris: [`${journal.url}/`],
+            linkReturnUris: [`${journal.url}/settings/esia-linked`],
             journal: DEMO_JOURNAL_ID,
           },
         ],

@@ -214,6 +214,8 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       }
       if (adapter && hasPasswordCheck(adapter) && meetsLevel(person.level, config.linking.manualLinkMinLevel)) {
         state.manualLink = autoLink.kind === 'ambiguous' ? 'ambiguous' : 'none';
+        // Going back from here tells the journal that no account is linked yet.
+        state.refusal = { error: 'access_denied', description: 'no_linked_account' };
         await save(uid, state);
         ctx.type = 'html';
         ctx.body = manualLinkPage(uid, state.csrf, await clientNameOf(ctx), state.manualLink);

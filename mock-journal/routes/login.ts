@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Router } from '@koa/router';
 import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import type { MockJournalDeps } from '../deps.ts';
 import { html, page } from '../views/layout.ts';
 
@@ -44,6 +45,7 @@ export function registerLoginRoutes(router: Router, deps: MockJournalDeps, optio
   const baseUrl = (options.baseUrl ?? deps.audience.slice(0, deps.audience.length - deps.apiBasePath.length)).replace(/\/+$/, '');
   const redirectUri = `${baseUrl}/oidc/callback`;
   let discovered: Promise<oidc.Configuration> | undefined;
+  let brokerKeys: ReturnType<typeof createRemoteJWKSet> | undefined;
   const configuration = () => {
     discovered ??= oidc
       .discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, {
@@ -141,13 +143,55 @@ export function registerLoginRoutes(router: Router, deps: MockJournalDeps, optio
         institution?.name ? html`, ${institution.name}` : ''
       }.</p>
 <p class="muted">Уровень учётной записи (acr): ${String(session.claims.acr ?? '—')}; способ входа (amr): ${JSON.stringify(session.claims.amr ?? [])}.</p>
-<form method="post" action="/logout"><button type="submit">Выйти</button></form>
+${session.claims.acr === 'school-password' ? html`<h2>Вход через Госуслуги</h2>
+<p>Вы вошли по школьному логину. Привяжите учётную запись Госуслуг, чтобы входить через Госуслуги.</p>
+<form method="get" action="/settings/esia-link"><button type="submit">Привязать учётную запись Госуслуг</button></form>` : ''}
+<form method="post" action="/logout"><button class="secondary" type="submit">Выйти</button></form>
 </div>
 <div class="card"><h2>Данные токена</h2>
 <table>${Object.entries({ ...session.claims, ...session.userinfo }).map(
         ([k, v]) => html`<tr><th>${k}</th><td><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></td></tr>`,
       )}</table></div>`,
     );
+  });
+
+  // «Привязать учётную запись Госуслуг»: a signed, single-use, short-lived link request naming the
+  // logged-in account, and the broker's signed answer coming back.
+  router.get('/settings/esia-link', async (ctx) => {
+    const id = ctx.cookies.get(SESSION_COOKIE);
+    const session = id ? sessions.get(id) : undefined;
+    if (!session) return ctx.redirect('/');
+    const now = Math.floor(Date.now() / 1000);
+    const request = await new SignJWT({ return_uri: `${baseUrl}/settings/esia-linked` })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(options.clientId)
+      .setAudience(options.issuer)
+      .setSubject(String(session.claims.sub))
+      .setJti(randomBytes(18).toString('base64url'))
+      .setIssuedAt(now)
+      .setExpirationTime(now + 120)
+      .sign(Buffer.from(options.clientSecret, 'utf8'));
+    ctx.redirect(`${options.issuer}/link?request=${request}`);
+  });
+
+  router.get('/settings/esia-linked', async (ctx) => {
+    const result = typeof ctx.query.result === 'string' ? ctx.query.result : '';
+    ctx.type = 'text/html; charset=utf-8';
+    try {
+      brokerKeys ??= createRemoteJWKSet(new URL(`${options.issuer}/jwks`));
+      const { payload } = await jwtVerify(result, brokerKeys, { issuer: options.issuer, audience: options.clientId });
+      const text: Record<string, string> = {
+        linked: 'Учётная запись Госуслуг привязана. Теперь можно входить через Госуслуги.',
+        already_linked: 'Эта учётная запись Госуслуг уже была привязана.',
+        linked_to_another_person: 'Учётная запись журнала уже привязана к другой учётной записи Госуслуг. Обратитесь в школу.',
+        refused: 'Привязать не удалось.',
+      };
+      ctx.body = page('Привязка Госуслуг', html`<div class="card"><h1>Привязка Госуслуг</h1><p>${text[String(payload.status)] ?? 'Неизвестный ответ.'}</p><p><a href="/me">Назад</a></p></div>`);
+    } catch (err) {
+      deps.log('mock-journal: a link result did not verify', err);
+      ctx.status = 400;
+      ctx.body = page('Привязка Госуслуг', html`<div class="card"><h1>Ответ не прошёл проверку</h1><p><a href="/">На главную</a></p></div>`);
+    }
   });
 
   router.post('/logout', async (ctx) => {

@@ -70,7 +70,7 @@ describe('the demo in Chromium', () => {
     await context.close();
   });
 
-  it('tells a person with no linked journal account what to do, and returns to the journal', async () => {
+  it('offers a person with no linked journal account to link by hand, and returns to the journal', async () => {
     const context = await browser.newContext(phone);
     const page = await context.newPage();
     await page.goto(`${stack.journal.url}/`);
@@ -78,8 +78,9 @@ describe('the demo in Chromium', () => {
     await page.getByRole('button', { name: 'Родитель' }).click();
     await throughEsia(page, /Волков Сергей Николаевич/);
     await page.waitForURL(new RegExp(`^${stack.broker.url}/interaction/[^/]+/esia`));
-    await expect(page.getByRole('heading', { name: 'Учётная запись в журнале не найдена' }).isVisible()).resolves.toBe(true);
-    await shot(page, '07-broker-no-account');
+    // The journal can check school passwords, so the broker offers linking by hand.
+    await expect(page.getByRole('heading', { name: 'Свяжите учётную запись журнала' }).isVisible()).resolves.toBe(true);
+    await shot(page, '07-broker-manual-link');
     await page.getByRole('button', { name: 'Вернуться в журнал' }).click();
     await page.waitForURL(new RegExp(`^${stack.journal.url}/oidc/callback`));
     await expect(page.getByText('no_linked_account').isVisible()).resolves.toBe(true);
@@ -98,6 +99,35 @@ describe('the demo in Chromium', () => {
     await page.getByRole('button', { name: /Лицей № 2/ }).click();
     await page.waitForURL(`${stack.journal.url}/me`);
     await expect(page.getByText('t-3002').first().isVisible()).resolves.toBe(true);
+    await context.close();
+  });
+
+  it('lets a pupil who logged in with the school password link ESIA from the journal, then log in through ESIA', async () => {
+    const context = await browser.newContext(phone);
+    const page = await context.newPage();
+    await page.goto(`${stack.journal.url}/`);
+    await page.getByRole('button', { name: 'Войти через Госуслуги' }).click();
+    await page.getByRole('link', { name: 'Войти по школьному логину и паролю' }).click();
+    await page.getByLabel('Логин').fill('kuznetsova.e');
+    await page.getByLabel('Пароль').fill('uchenik-2004');
+    await shot(page, '09-broker-school-login');
+    await page.getByRole('button', { name: 'Войти', exact: true }).click();
+    await page.waitForURL(`${stack.journal.url}/me`);
+    await page.getByRole('button', { name: 'Привязать учётную запись Госуслуг' }).click();
+    await throughEsia(page, /Кузнецова Екатерина Андреевна/);
+    await page.waitForURL(new RegExp(`^${stack.journal.url}/settings/esia-linked`));
+    await expect(page.getByText('Учётная запись Госуслуг привязана').isVisible()).resolves.toBe(true);
+    await shot(page, '10-journal-linked');
+    // From now on ESIA alone logs her in as her journal account.
+    const fresh = await browser.newContext(phone);
+    const again = await fresh.newPage();
+    await again.goto(`${stack.journal.url}/`);
+    await again.getByRole('button', { name: 'Войти через Госуслуги' }).click();
+    await again.getByRole('button', { name: 'Ученик' }).click();
+    await throughEsia(again, /Кузнецова Екатерина Андреевна/);
+    await again.waitForURL(`${stack.journal.url}/me`);
+    await expect(again.getByText('s-2004').first().isVisible()).resolves.toBe(true);
+    await fresh.close();
     await context.close();
   });
 });
