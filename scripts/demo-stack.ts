@@ -13,7 +13,6 @@ import { serveMockEsia, type RunningMockEsia } from '../mock-esia/serve.ts';
 import { serveMockJournal, type RunningMockJournal } from '../mock-journal/serve.ts';
 import { createEsiaClient } from '../broker/esia/index.ts';
 import { serveBroker, type RunningBroker } from '../broker/serve.ts';
-import { loadPersonas } from '../fixtures/personas.ts';
 
 export const DEMO_JOURNAL_ID = 'demo-journal';
 export const DEMO_CLIENT_ID = 'demo-journal-web';
@@ -24,9 +23,6 @@ export interface DemoStack {
   readonly broker: RunningBroker;
   close(): Promise<void>;
 }
-
-/** Persons linked at start (automatic and manual linking come with the linking module). */
-export const DEMO_LINKS = ['parent-ivanova', 'teacher-sokolova', 'pupil-smirnov'];
 
 export async function startDemoStack(options: { ports?: { broker: number; esia: number; journal: number }; log?: Logger } = {}): Promise<DemoStack> {
   const log = options.log ?? silentLogger;
@@ -91,20 +87,6 @@ export async function startDemoStack(options: { ports?: { broker: number; esia: 
   );
   const broker = await serveBroker(config, { log, esia: esiaClient });
 
-  const personas = loadPersonas();
-  for (const key of DEMO_LINKS) {
-    const person = personas.people.find((p) => p.key === key)!;
-    for (const account of person.journal) {
-      await broker.broker.links.link({
-        esiaOid: String(person.esia.oid),
-        journalId: DEMO_JOURNAL_ID,
-        accountId: account.accountId,
-        role: account.role,
-        method: 'auto',
-        linkedAt: new Date().toISOString(),
-      });
-    }
-  }
   return {
     esia,
     journal,

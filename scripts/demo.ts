@@ -5,7 +5,7 @@
  */
 import { runService } from '../core/run.ts';
 import { createConsoleLogger } from '../core/console-log.ts';
-import { DEMO_LINKS, startDemoStack } from './demo-stack.ts';
+import { startDemoStack } from './demo-stack.ts';
 
 await runService('demo', async () => {
   const stack = await startDemoStack({ log: createConsoleLogger('demo', 'error') });
@@ -13,7 +13,7 @@ await runService('demo', async () => {
   console.log(`  broker:        ${stack.broker.url}  (OpenID Provider: ${stack.broker.url}/.well-known/openid-configuration)`);
   console.log(`  mock ЕСИА:     ${stack.esia.url}  (any test person; password Gosuslugi-2026)`);
   console.log(`  mock journal:  ${stack.journal.url}  (adapter API ${stack.journal.apiUrl})`);
-  console.log(`  linked at start: ${DEMO_LINKS.join(', ')}; others see the "no linked account" page`);
+  console.log('  confirmed ESIA accounts link automatically (SNILS, or name and birth date); others link with the school password');
   console.log(`\nOpen ${stack.journal.url}/ and press «Войти через Госуслуги».`);
   return stack;
 });

@@ -206,12 +206,16 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (outcome.kind === 'refused') {
       return refuse(ctx, uid, state, refusalText(outcome.reason, role, person.level, config.minLevel[role]));
     }
-    if (outcome.kind === 'none') {
-      if (autoLink.kind === 'match') {
-        const linked = await deps.recordLink({ person, account: autoLink.account, method: 'auto', evidence: autoLink.evidence, address: ctx.ip });
-        if (linked.ok) return finishLogin(ctx, uid, state, autoLink.account, true);
-        return refuse(ctx, uid, state, CONFLICT);
+    if (outcome.kind === 'none' && autoLink.kind === 'match') {
+      const linked: JournalAccount[] = [];
+      for (const account of autoLink.accounts) {
+        const result = await deps.recordLink({ person, account, method: 'auto', evidence: autoLink.evidence, address: ctx.ip });
+        if (result.ok) linked.push(account);
       }
+      if (!linked.length) return refuse(ctx, uid, state, CONFLICT);
+      outcome = { kind: 'accounts' as const, accounts: linked };
+    }
+    if (outcome.kind === 'none') {
       if (adapter && hasPasswordCheck(adapter) && meetsLevel(person.level, config.linking.manualLinkMinLevel)) {
         state.manualLink = autoLink.kind === 'ambiguous' ? 'ambiguous' : 'none';
         // Going back from here tells the journal that no account is linked yet.

@@ -93,3 +93,20 @@ describe('linking at login', () => {
     expect(await env.broker.links.linksOf('1000000006')).toEqual([]);
   });
 });
+
+describe('automatic linking of a teacher at two schools', () => {
+  let two: BrokerEnv;
+  beforeAll(async () => {
+    two = await startBroker({ journal: 'sql' });
+  });
+  afterAll(() => two?.close());
+
+  it('links every account SNILS finds (one person), then lets her pick the school', async () => {
+    const browser = new ScriptedBrowser();
+    const rp = await startAuthorization(two, { role: 'staff' });
+    const stop = await passEsia(browser, (await follow(browser, rp.url)).url, 'teacher-sokolova');
+    const page = await stop.response.text();
+    expect(page).toContain('Выберите школу');
+    expect((await two.broker.links.linksOf('1000000010')).map((l) => l.accountId).sort()).toEqual(['t-3001', 't-3002']);
+  });
+});
