@@ -36,29 +36,21 @@ export function toHex(a: Uint8Array): string {
 
 /** Unsigned big-endian bytes to bigint (empty input is 0). */
 export function bytesToBigIntBE(a: Uint8Array): bigint {
-  let n = 0n;
-  for (const b of a) n = (n << 8n) | BigInt(b);
-  return n;
+  if (a.length === 0) return 0n;
+  return BigInt(`0x${Buffer.from(a.buffer, a.byteOffset, a.length).toString('hex')}`);
 }
 
 /** Unsigned little-endian bytes to bigint (empty input is 0). */
 export function bytesToBigIntLE(a: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = a.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(a[i]!);
-  return n;
+  return bytesToBigIntBE(Uint8Array.from(a).reverse());
 }
 
 /** Non-negative bigint to exactly `length` big-endian bytes; throws if it does not fit. */
 export function bigIntToBytesBE(n: bigint, length: number): Uint8Array {
   if (n < 0n) throw new RangeError('negative value');
-  const out = new Uint8Array(length);
-  let v = n;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  if (v !== 0n) throw new RangeError(`value does not fit in ${length} bytes`);
-  return out;
+  const hex = n.toString(16);
+  if (hex.length > length * 2) throw new RangeError(`value does not fit in ${length} bytes`);
+  return new Uint8Array(Buffer.from(hex.padStart(length * 2, '0'), 'hex'));
 }
 
 /** Non-negative bigint to exactly `length` little-endian bytes; throws if it does not fit. */
