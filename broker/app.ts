@@ -15,7 +15,8 @@ import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
 import type { EsiaClient } from './esia/client.ts';
 import { describe, registerInteractionRoutes } from './interactions/routes.ts';
 import { loadBrokerKeys } from './keys.ts';
-import { LinkStore, type Link } from './links/store.ts';
+import type { Link, LinkStore } from './links/store.ts';
+import { createMemoryLinkStore } from './links/store-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
@@ -29,6 +30,8 @@ export interface BrokerOptions {
   issuer: string;
   esia: EsiaClient;
   kv: KeyValueStore;
+  /** The link store; default an in-memory one (development and tests). */
+  links?: LinkStore;
   /** oidc-provider's storage adapter; default its memory adapter (development). */
   oidcAdapter?: Configuration['adapter'];
   adapters: ReadonlyMap<string, JournalAdapter>;
@@ -54,7 +57,7 @@ export function createBroker(options: BrokerOptions): Broker {
     return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   };
   const keys = loadBrokerKeys(config);
-  const links = new LinkStore(kv);
+  const links = options.links ?? createMemoryLinkStore();
 
   /** The journal and account a session account id names, for this client. */
   const resolve = (journal: string | undefined, sub: string): { journalId: string; accountId: string } | undefined => {

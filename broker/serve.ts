@@ -15,6 +15,7 @@ import type { EsiaClient } from './esia/client.ts';
 import { createEsiaClient } from './esia/index.ts';
 import { assertProductionReady, developmentDefaults } from './readiness.ts';
 import { createStores, type Stores } from './store/index.ts';
+import { createLinkStore } from './links/store.ts';
 
 export interface RunningBroker {
   readonly url: string;
@@ -46,6 +47,7 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     esia,
     kv: stores.kv,
     oidcAdapter: stores.oidcAdapter,
+    links: createLinkStore(stores),
     adapters: journals,
     timeZone: config.timeZone,
     clock,

@@ -1,10 +1,14 @@
 /**
- * Links between an ESIA person (oid) and journal accounts. This is the read side the login needs;
- * creating and removing links (with their cardinality rules and audit) is the linking module's job.
- * Stored as one record per person and one per account, each with a TTL refreshed on write.
+ * Links between an ESIA person (oid) and journal accounts: one person may have many, an account at
+ * most one person. Every change is atomic (a Lua script on Redis), so when requests race for the same
+ * account exactly one link wins. Links are records of the store, not cache: their keys have no TTL
+ * (the one exception to the store's TTL rule, like the audit log). On Redis all link keys share the
+ * `{links}` hash tag, so each script's keys sit in one Cluster slot.
  */
 import type { Role } from '../../adapters/types.ts';
-import type { KeyValueStore } from '../store/types.ts';
+import type { Stores } from '../store/index.ts';
+import { createMemoryLinkStore } from './store-memory.ts';
+import { createRedisLinkStore } from './store-redis.ts';
 
 export interface Link {
   readonly esiaOid: string;
@@ -15,34 +19,29 @@ export interface Link {
   readonly linkedAt: string;
 }
 
-/** Links are durable records; the TTL only bounds forgotten data (ten years). */
-const LINK_TTL_SECONDS = 10 * 365 * 24 * 3600;
-
-export class LinkStore {
-  constructor(private readonly kv: KeyValueStore) {}
-
+export interface LinkStore {
   /** The person's links, optionally for one journal and role. */
-  async linksOf(esiaOid: string, filter: { journalId?: string; role?: Role } = {}): Promise<Link[]> {
-    const links = ((await this.kv.get(`links:person:${esiaOid}`)) as Link[] | undefined) ?? [];
-    return links.filter((l) => (!filter.journalId || l.journalId === filter.journalId) && (!filter.role || l.role === filter.role));
-  }
-
+  linksOf(esiaOid: string, filter?: { journalId?: string; role?: Role }): Promise<Link[]>;
   /** The person linked to a journal account, if any. */
-  async personOf(journalId: string, accountId: string): Promise<string | undefined> {
-    return (await this.kv.get(`links:account:${journalId}:${accountId}`)) as string | undefined;
-  }
-
+  personOf(journalId: string, accountId: string): Promise<string | undefined>;
   /**
-   * Records a link. An account already linked to another person is refused (`false`). Not atomic
-   * across concurrent writers: the linking module replaces this with an atomic Redis script.
+   * Links atomically. True when the account is now linked to this person (also when it already was:
+   * the first link's record is kept); false when it is linked to another person.
    */
-  async link(link: Link): Promise<boolean> {
-    const accountKey = `links:account:${link.journalId}:${link.accountId}`;
-    const claimed = await this.kv.setIfAbsent(accountKey, link.esiaOid, LINK_TTL_SECONDS);
-    if (!claimed && (await this.kv.get(accountKey)) !== link.esiaOid) return false;
-    const links = await this.linksOf(link.esiaOid);
-    const others = links.filter((l) => !(l.journalId === link.journalId && l.accountId === link.accountId));
-    await this.kv.set(`links:person:${link.esiaOid}`, [...others, link], LINK_TTL_SECONDS);
-    return true;
-  }
+  link(link: Link): Promise<boolean>;
+  /** Removes the account's link atomically (only if it names `expectedOid`, when given); the removed link. */
+  unlink(journalId: string, accountId: string, expectedOid?: string): Promise<Link | undefined>;
+}
+
+/** The link store on the broker's store of record. */
+export function createLinkStore(stores: Pick<Stores, 'kind' | 'redis'>): LinkStore {
+  return stores.kind === 'redis' && stores.redis ? createRedisLinkStore(stores.redis) : createMemoryLinkStore();
+}
+
+export const accountField = (journalId: string, accountId: string) => `${journalId}\u0000${accountId}`;
+
+export function filterLinks(links: readonly Link[], filter: { journalId?: string; role?: Role } = {}): Link[] {
+  return links
+    .filter((l) => (!filter.journalId || l.journalId === filter.journalId) && (!filter.role || l.role === filter.role))
+    .sort((a, b) => a.linkedAt.localeCompare(b.linkedAt) || a.accountId.localeCompare(b.accountId));
 }
