@@ -17,6 +17,8 @@ import { describe, registerInteractionRoutes } from './interactions/routes.ts';
 import { loadBrokerKeys } from './keys.ts';
 import type { Link, LinkStore } from './links/store.ts';
 import { createMemoryLinkStore } from './links/store-memory.ts';
+import type { AuditEntry, AuditLog } from './audit/log.ts';
+import { createMemoryAuditLog } from './audit/log-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
@@ -30,6 +32,8 @@ export interface BrokerOptions {
   issuer: string;
   esia: EsiaClient;
   kv: KeyValueStore;
+  /** The audit log; default an in-memory one (development and tests). */
+  audit?: AuditLog;
   /** The link store; default an in-memory one (development and tests). */
   links?: LinkStore;
   /** oidc-provider's storage adapter; default its memory adapter (development). */
@@ -44,6 +48,7 @@ export interface Broker {
   readonly app: Koa;
   readonly provider: Provider;
   readonly links: LinkStore;
+  readonly audit: AuditLog;
 }
 
 const snapshotKey = (journalId: string, accountId: string) => `account:${journalId}:${accountId}`;
@@ -58,6 +63,7 @@ export function createBroker(options: BrokerOptions): Broker {
   };
   const keys = loadBrokerKeys(config);
   const links = options.links ?? createMemoryLinkStore();
+  const audit = options.audit ?? createMemoryAuditLog();
 
   /** The journal and account a session account id names, for this client. */
   const resolve = (journal: string | undefined, sub: string): { journalId: string; accountId: string } | undefined => {
@@ -119,8 +125,19 @@ export function createBroker(options: BrokerOptions): Broker {
   }): Promise<{ ok: boolean }> => {
     const { person, account, method, evidence } = input;
     const ok = await links.link({ esiaOid: person.oid, journalId: account.journalId, accountId: account.accountId, role: account.role, method, linkedAt: clock().toISOString() });
-    log.info({ audit: { action: 'link', outcome: ok ? 'ok' : 'refused', method, evidence, esiaOid: person.oid, journalId: account.journalId, accountId: account.accountId } }, 'audit');
-    return { ok: Boolean(ok) };
+    await audit.append({
+      at: clock().toISOString(),
+      action: 'link',
+      outcome: ok ? 'ok' : 'refused',
+      ...(ok ? {} : { reason: 'linked_to_another_person' }),
+      actor: method === 'journal-initiated' ? { kind: 'journal', id: account.journalId } : { kind: 'person', id: person.oid },
+      method,
+      evidence: evidence as AuditEntry['evidence'],
+      esiaOid: person.oid,
+      journalId: account.journalId,
+      accountId: account.accountId,
+    });
+    return { ok };
   };
 
   const router = new Router();
@@ -141,7 +158,18 @@ export function createBroker(options: BrokerOptions): Broker {
     issuer: options.issuer,
     log,
     saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
-    audit: async (entry) => log.info({ audit: entry }, 'audit'),
+    audit: (entry) =>
+      audit.append({
+        at: clock().toISOString(),
+        action: entry.action,
+        outcome: entry.outcome,
+        actor: { kind: 'person', id: entry.esiaOid ?? 'unknown' },
+        esiaOid: entry.esiaOid,
+        journalId: entry.journalId,
+        accountId: entry.accountId,
+        method: entry.method,
+        reason: entry.reason,
+      }),
     recordLink: (input) => recordLink(input),
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
   });
@@ -189,5 +217,5 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.respond = false;
     await provider.callback()(ctx.req, ctx.res);
   });
-  return { app, provider, links };
+  return { app, provider, links, audit };
 }

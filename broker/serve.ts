@@ -16,6 +16,7 @@ import { createEsiaClient } from './esia/index.ts';
 import { assertProductionReady, developmentDefaults } from './readiness.ts';
 import { createStores, type Stores } from './store/index.ts';
 import { createLinkStore } from './links/store.ts';
+import { createAuditLog } from './audit/log.ts';
 
 export interface RunningBroker {
   readonly url: string;
@@ -48,6 +49,7 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     kv: stores.kv,
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
+    audit: createAuditLog(stores),
     adapters: journals,
     timeZone: config.timeZone,
     clock,

@@ -46,7 +46,7 @@ export interface InteractionDeps {
   issuer: string;
   log: Logger;
   /** Appends to the audit log (no personal data). */
-  audit(entry: { action: string; outcome: 'ok' | 'refused' | 'failed'; reason?: string; esiaOid?: string; journalId?: string; accountId?: string; method?: string }): Promise<void>;
+  audit(entry: { action: 'link_attempt' | 'login_refused'; outcome: 'ok' | 'refused' | 'failed'; reason?: string; esiaOid?: string; journalId?: string; accountId?: string; method?: string }): Promise<void>;
   /** Remembers the account for tokens and userinfo. */
   saveSnapshot(snapshot: AccountSnapshot): Promise<void>;
   /** Links an ESIA person to a journal account (atomically, with the audit entry). */

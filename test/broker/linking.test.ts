@@ -35,6 +35,8 @@ describe('linking at login', () => {
     expect(await subOf(rp, stop.url)).toBe('s-2003');
     const [link] = await env.broker.links.linksOf('1000000004', { journalId: JOURNAL_ID });
     expect(link).toMatchObject({ accountId: 's-2003', method: 'auto' });
+    const { entries } = await env.broker.audit.query({ journalId: JOURNAL_ID, accountId: 's-2003' });
+    expect(entries).toEqual([expect.objectContaining({ action: 'link', outcome: 'ok', method: 'auto', evidence: ['snils'], esiaOid: '1000000004' })]);
   });
 
   it('links a confirmed parent automatically by full name and birth date when the journal has no SNILS', async () => {
@@ -61,6 +63,8 @@ describe('linking at login', () => {
     const html = await refused.response.text();
     expect(html).toContain('уже связана с другой учётной записью Госуслуг');
     expect(await env.broker.links.personOf(JOURNAL_ID, 'p-1007')).toBe('1000000012');
+    const { entries } = await env.broker.audit.query({ esiaOid: '1000000013' });
+    expect(entries).toEqual([expect.objectContaining({ action: 'link', outcome: 'refused', reason: 'linked_to_another_person', accountId: 'p-1007' })]);
   });
 
   it('does not link a standard account automatically; the pupil links by hand', async () => {
@@ -90,6 +94,8 @@ describe('linking at login', () => {
     expect(new Set(texts).size).toBe(1);
     const locked = await browser.post(form, { csrf, login: 'kuznetsova.e', password: 'uchenik-2004' });
     expect(locked.status).toBe(401);
+    const { entries } = await env.broker.audit.query({ esiaOid: '1000000006' });
+    expect(entries.map((e) => e.reason)).toEqual(['wrong_credentials', 'wrong_credentials', 'other_role', 'locked']);
     expect(await env.broker.links.linksOf('1000000006')).toEqual([]);
   });
 });

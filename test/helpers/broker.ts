@@ -22,6 +22,7 @@ import { createOutbound } from '../../core/outbound.ts';
 import { createBroker, type Broker } from '../../broker/app.ts';
 import { createStores } from '../../broker/store/index.ts';
 import { createLinkStore } from '../../broker/links/store.ts';
+import { createAuditLog } from '../../broker/audit/log.ts';
 import type { KeyValueStore } from '../../broker/store/types.ts';
 import { esiaClientFor, startMockEsia, type MockEsiaEnv, type ScriptedBrowser } from './mock-esia.ts';
 
@@ -96,6 +97,7 @@ export async function startBroker(
     kv,
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
+    audit: createAuditLog(stores),
     adapters: new Map([[JOURNAL_ID, adapter]]),
     log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
   });
