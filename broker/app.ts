@@ -20,6 +20,7 @@ import { createMemoryLinkStore } from './links/store-memory.ts';
 import type { AuditEntry, AuditLog } from './audit/log.ts';
 import { createMemoryAuditLog } from './audit/log-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
+import { registerUnlinkRoutes } from './linking/unlink.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
@@ -187,6 +188,10 @@ export function createBroker(options: BrokerOptions): Broker {
     recordLink: (input) => recordLink(input),
   });
 
+  const apiRouter = new Router();
+  registerUnlinkRoutes(apiRouter, { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey });
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
+
   const app = new Koa();
   app.keys = keys.cookieKeys;
   app.use(async (ctx, next) => {
@@ -211,6 +216,12 @@ export function createBroker(options: BrokerOptions): Broker {
     if (ctx.path.startsWith('/interaction/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
+      });
+      return;
+    }
+    if (ctx.path.startsWith('/api/journal/')) {
+      await json(ctx, async () => {
+        await apiRouter.routes()(ctx as never, next);
       });
       return;
     }

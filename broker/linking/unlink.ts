@@ -1,0 +1,101 @@
+/**
+ * Unlinking: removes a journal account's link atomically, records it in the audit log, ends the
+ * account's sessions at the broker (its remembered snapshot goes, so existing sessions need a new login
+ * and tokens stop resolving), and tells the journal's clients on the back channel.
+ * The journal's API: `POST /api/journal/unlink` with HTTP Basic authentication as one of its OIDC
+ * clients (client id and secret) and a JSON body `{"accountId": "…"}`; 204 when unlinked, 404 when the
+ * account had no link.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Router } from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { OidcClientConfig } from '../../config/broker.ts';
+import type { Logger } from '../../core/log.ts';
+import type { AuditEntry, AuditLog } from '../audit/log.ts';
+import type { LinkStore } from '../links/store.ts';
+import type { KeyValueStore } from '../store/types.ts';
+
+export interface UnlinkDeps {
+  provider: Provider;
+  clients: readonly OidcClientConfig[];
+  links: LinkStore;
+  audit: AuditLog;
+  kv: KeyValueStore;
+  log: Logger;
+  clock: () => Date;
+  /** The KV key of an account's remembered snapshot. */
+  snapshotKey(journalId: string, accountId: string): string;
+}
+
+export async function unlinkAccount(
+  deps: UnlinkDeps,
+  input: { journalId: string; accountId: string; actor: AuditEntry['actor']; expectedOid?: string },
+): Promise<boolean> {
+  const removed = await deps.links.unlink(input.journalId, input.accountId, input.expectedOid);
+  if (!removed) return false;
+  await deps.audit.append({
+    at: deps.clock().toISOString(),
+    action: 'unlink',
+    outcome: 'ok',
+    actor: input.actor,
+    esiaOid: removed.esiaOid,
+    journalId: input.journalId,
+    accountId: input.accountId,
+    method: removed.method,
+  });
+  await deps.kv.delete(deps.snapshotKey(input.journalId, input.accountId));
+  const notify = deps.clients.filter((c) => c.journal === input.journalId && c.backchannelLogoutUri);
+  await Promise.all(
+    notify.map(async (c) => {
+      // oidc-provider's Client model sends the signed logout token (its typings do not declare the method).
+      const client = (await deps.provider.Client.find(c.clientId)) as unknown as
+        | { backchannelLogout(sub: string, sid?: string): Promise<void> }
+        | undefined;
+      await client?.backchannelLogout(input.accountId).catch((err: Error) => {
+        deps.log.warn({ clientId: c.clientId, message: err.message }, 'back-channel logout after unlink failed');
+      });
+    }),
+  );
+  return true;
+}
+
+/** The journal authenticates as one of its confidential OIDC clients (HTTP Basic). */
+function journalClient(ctx: Context, clients: readonly OidcClientConfig[]): OidcClientConfig | undefined {
+  const header = ctx.get('authorization');
+  if (!header.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  const id = decodeURIComponent(decoded.slice(0, colon));
+  const secret = Buffer.from(decodeURIComponent(decoded.slice(colon + 1)));
+  const client = clients.find((c) => c.clientId === id && c.journal && c.clientSecret);
+  if (!client) return undefined;
+  const expected = Buffer.from(client.clientSecret!);
+  return secret.length === expected.length && timingSafeEqual(secret, expected) ? client : undefined;
+}
+
+export function registerUnlinkRoutes(router: Router, deps: UnlinkDeps): void {
+  router.post('/api/journal/unlink', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const client = journalClient(ctx, deps.clients);
+    if (!client) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Basic realm="broker"');
+      ctx.body = { error: 'invalid_client' };
+      return;
+    }
+    const accountId = (ctx.request.body as { accountId?: unknown } | undefined)?.accountId;
+    if (typeof accountId !== 'string' || !accountId || accountId.length > 128) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'accountId is required' };
+      return;
+    }
+    const done = await unlinkAccount(deps, { journalId: client.journal!, accountId, actor: { kind: 'journal', id: client.clientId } });
+    if (done) ctx.status = 204;
+    else {
+      ctx.status = 404;
+      ctx.body = { error: 'not_linked' };
+    }
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Unlinking by the journal: its API (HTTP Basic as its OIDC client) removes the link, records it,
+ * ends the account's sessions (tokens stop resolving, the next login starts over) and sends a
+ * back-channel logout token to the journal.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { ScriptedBrowser } from '../helpers/mock-esia.ts';
+import { CLIENT_SECRET, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization, startBroker, type BrokerEnv } from '../helpers/broker.ts';
+
+let env: BrokerEnv;
+let receiver: Server;
+const tokens: string[] = [];
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/bcl`;
+  env = await startBroker({
+    brokerConfig: {
+      allowPrivateNetworkCallbacks: true,
+      clients: [{ clientId: 'journal-api', name: 'Журнал', clientSecret: CLIENT_SECRET, redirectUris: [RP_REDIRECT], backchannelLogoutUri: url, journal: JOURNAL_ID }],
+    },
+  });
+});
+afterAll(async () => {
+  await env?.close();
+  receiver?.close();
+});
+
+const unlink = (accountId: unknown, secret = CLIENT_SECRET) =>
+  fetch(`${env.url}/api/journal/unlink`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`journal-api:${secret}`).toString('base64')}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ accountId }),
+  });
+
+describe('unlinking by the journal', () => {
+  it('unlinks, records it, ends the account sessions and tells the journal', async () => {
+    await env.broker.links.link({ esiaOid: '1000000001', journalId: JOURNAL_ID, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt: new Date().toISOString() });
+    const browser = new ScriptedBrowser();
+    const rp = await startAuthorization(env, { role: 'parent' }, { id: 'journal-api' });
+    const back = await passEsia(browser, (await follow(browser, rp.url)).url, 'parent-ivanova');
+    const login = await oidc.authorizationCodeGrant(rp.config, new URL(back.url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
+    expect(await oidc.fetchUserInfo(rp.config, login.access_token, 'p-1001')).toMatchObject({ role: 'parent' });
+
+    expect((await unlink('p-1001', 'wrong-secret-wrong-secret-wrong-secret')).status).toBe(401);
+    expect((await unlink(42)).status).toBe(400);
+    expect((await unlink('p-1001')).status).toBe(204);
+    expect((await unlink('p-1001')).status).toBe(404);
+    expect(await env.broker.links.personOf(JOURNAL_ID, 'p-1001')).toBeUndefined();
+    const { entries } = await env.broker.audit.query({ journalId: JOURNAL_ID, accountId: 'p-1001' });
+    expect(entries.at(-1)).toMatchObject({ action: 'unlink', actor: { kind: 'journal', id: 'journal-api' }, esiaOid: '1000000001' });
+
+    await expect(oidc.fetchUserInfo(rp.config, login.access_token, 'p-1001')).rejects.toThrow();
+    await expect.poll(() => tokens.length).toBeGreaterThan(0);
+    const { payload } = await jwtVerify(tokens[0]!, createRemoteJWKSet(new URL(`${env.url}/jwks`)), { issuer: env.url, audience: 'journal-api' });
+    expect(payload).toMatchObject({ sub: 'p-1001', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
+
+    // The broker session no longer counts: the next login goes through ESIA again, where this confirmed
+    // parent is found by SNILS and linked anew (a second link entry after the unlink).
+    const again = await startAuthorization(env, { role: 'parent' }, { id: 'journal-api' });
+    const next = await follow(browser, again.url);
+    expect(new URL(next.url).searchParams.get('code')).toBeTruthy();
+    const after = await env.broker.audit.query({ journalId: JOURNAL_ID, accountId: 'p-1001' });
+    expect(after.entries.map((e) => e.action)).toEqual(['unlink', 'link']);
+  });
+});
