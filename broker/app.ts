@@ -21,6 +21,7 @@ import type { AuditEntry, AuditLog } from './audit/log.ts';
 import { createMemoryAuditLog } from './audit/log-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
 import { registerUnlinkRoutes } from './linking/unlink.ts';
+import { registerMyLinksRoutes } from './linking/my-links.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
@@ -33,6 +34,8 @@ export interface BrokerOptions {
   issuer: string;
   esia: EsiaClient;
   kv: KeyValueStore;
+  /** Journal names by id, for people's pages. */
+  journalNames?: ReadonlyMap<string, string>;
   /** The audit log; default an in-memory one (development and tests). */
   audit?: AuditLog;
   /** The link store; default an in-memory one (development and tests). */
@@ -188,8 +191,10 @@ export function createBroker(options: BrokerOptions): Broker {
     recordLink: (input) => recordLink(input),
   });
 
+  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey };
   const apiRouter = new Router();
-  registerUnlinkRoutes(apiRouter, { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey });
+  registerUnlinkRoutes(apiRouter, unlinkDeps);
+  registerMyLinksRoutes(router, { ...unlinkDeps, esia: options.esia, issuer: options.issuer, journalNames: options.journalNames ?? new Map() });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
 
   const app = new Koa();
@@ -213,7 +218,7 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
+    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
       });

@@ -50,6 +50,7 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
     audit: createAuditLog(stores),
+    journalNames: new Map(config.journals.map((j) => [j.id, j.name])),
     adapters: journals,
     timeZone: config.timeZone,
     clock,

@@ -76,3 +76,27 @@ describe('unlinking by the journal', () => {
     expect(after.entries.map((e) => e.action)).toEqual(['unlink', 'link']);
   });
 });
+
+describe('unlinking by the person', () => {
+  it('lists the person’s links after an ESIA login and unlinks one (CSRF-protected)', async () => {
+    await env.broker.links.link({ esiaOid: '1000000010', journalId: JOURNAL_ID, accountId: 't-3001', role: 'staff', method: 'auto', linkedAt: new Date().toISOString() });
+    await env.broker.links.link({ esiaOid: '1000000010', journalId: JOURNAL_ID, accountId: 't-3002', role: 'staff', method: 'auto', linkedAt: new Date().toISOString() });
+    const browser = new ScriptedBrowser();
+    const toEsia = await browser.request(`${env.url}/my/links`);
+    const page = await passEsia(browser, new URL(toEsia.headers.get('location')!).toString(), 'teacher-sokolova');
+    expect(new URL(page.url).pathname).toBe('/my/links');
+    const html = await page.response.text();
+    expect(html).toContain('t-3001');
+    expect(html).toContain('t-3002');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+    expect((await browser.post(`${env.url}/my/links/unlink`, { csrf: 'forged', journal: JOURNAL_ID, account: 't-3001' })).status).toBe(403);
+    // Someone else's account cannot be unlinked from here.
+    await browser.post(`${env.url}/my/links/unlink`, { csrf, journal: JOURNAL_ID, account: 'p-1001' });
+    expect(await env.broker.links.personOf(JOURNAL_ID, 'p-1001')).toBe('1000000001');
+    const done = await browser.post(`${env.url}/my/links/unlink`, { csrf, journal: JOURNAL_ID, account: 't-3001' });
+    expect(done.status).toBe(303);
+    expect((await env.broker.links.linksOf('1000000010')).map((l) => l.accountId)).toEqual(['t-3002']);
+    const { entries } = await env.broker.audit.query({ journalId: JOURNAL_ID, accountId: 't-3001' });
+    expect(entries.at(-1)).toMatchObject({ action: 'unlink', actor: { kind: 'person', id: '1000000010' } });
+  });
+});
