@@ -215,6 +215,16 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       if (!linked.length) return refuse(ctx, uid, state, CONFLICT);
       outcome = { kind: 'accounts' as const, accounts: linked };
     }
+    if (outcome.kind === 'none' && adapter && meetsLevel(person.level, config.linking.autoLinkMinLevel)) {
+      await deps.audit({
+        action: 'link_attempt',
+        outcome: 'refused',
+        reason: autoLink.kind === 'ambiguous' ? 'ambiguous_match' : 'no_match',
+        esiaOid: person.oid,
+        journalId: adapter.journalId,
+        method: 'auto',
+      });
+    }
     if (outcome.kind === 'none') {
       if (adapter && hasPasswordCheck(adapter) && meetsLevel(person.level, config.linking.manualLinkMinLevel)) {
         state.manualLink = autoLink.kind === 'ambiguous' ? 'ambiguous' : 'none';

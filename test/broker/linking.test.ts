@@ -50,6 +50,7 @@ describe('linking at login', () => {
     expect(page).toContain('Свяжите учётную запись журнала');
     expect(page).toContain('нашлось несколько');
     expect(await env.broker.links.linksOf('1000000012')).toEqual([]);
+    expect((await env.broker.audit.query({ esiaOid: '1000000012' })).entries[0]).toMatchObject({ action: 'link_attempt', reason: 'ambiguous_match', method: 'auto' });
     const back = await submit(browser, actionOf(page, env.url), { csrf: csrfOf(page), login: 'morozov.d', password: 'papa-1007' });
     expect(await subOf(rp, back.url)).toBe('p-1007');
     const [link] = await env.broker.links.linksOf('1000000012');
@@ -64,7 +65,10 @@ describe('linking at login', () => {
     expect(html).toContain('уже связана с другой учётной записью Госуслуг');
     expect(await env.broker.links.personOf(JOURNAL_ID, 'p-1007')).toBe('1000000012');
     const { entries } = await env.broker.audit.query({ esiaOid: '1000000013' });
-    expect(entries).toEqual([expect.objectContaining({ action: 'link', outcome: 'refused', reason: 'linked_to_another_person', accountId: 'p-1007' })]);
+    expect(entries).toEqual([
+      expect.objectContaining({ action: 'link_attempt', reason: 'ambiguous_match', method: 'auto' }),
+      expect.objectContaining({ action: 'link', outcome: 'refused', reason: 'linked_to_another_person', accountId: 'p-1007' }),
+    ]);
   });
 
   it('does not link a standard account automatically; the pupil links by hand', async () => {
