@@ -2,10 +2,9 @@
  * The audit log on both stores: append-only entries queryable by person, by account and by time, in
  * order, with pagination; no personal data gets in; on Redis nothing expires.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/log.ts';
-import { createStores, type Stores } from '../../broker/store/index.ts';
+import type { Stores } from '../../broker/store/index.ts';
+import { createTestStores, type TestStores } from '../helpers/stores.ts';
 import { createAuditLog, type AuditEntry, type AuditLog } from '../../broker/audit/log.ts';
 
 const now = Date.now();
@@ -24,14 +23,12 @@ const entry = (over: Partial<AuditEntry>): AuditEntry => ({
 });
 
 describe.each(['memory', 'redis'] as const)('audit log (%s)', (kind) => {
-  const prefix = `test-audit:${randomBytes(6).toString('hex')}:`;
+  let test: TestStores;
   let stores: Stores;
   let log: AuditLog;
   beforeAll(async () => {
-    stores =
-      kind === 'redis'
-        ? createStores({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix: prefix } }, { log: silentLogger })
-        : createStores({ memory: true }, { log: silentLogger });
+    test = createTestStores(kind);
+    stores = test.stores;
     log = createAuditLog(stores);
     await log.append(entry({ at: at(-3) }));
     await log.append(entry({ at: at(-2), action: 'link_attempt', outcome: 'refused', reason: 'wrong_credentials', esiaOid: '200', accountId: undefined, evidence: undefined }));
@@ -39,12 +36,9 @@ describe.each(['memory', 'redis'] as const)('audit log (%s)', (kind) => {
     await log.append(entry({ at: at(0), esiaOid: '300', accountId: 'a-2' }));
   });
   afterAll(async () => {
-    if (stores.redis) {
-      const keys = await stores.redis.keys(`${prefix}*`);
-      for (const key of keys) expect(await stores.redis.ttl(key.slice(prefix.length))).toBe(-1);
-      if (keys.length) await stores.redis.del(...keys.map((k) => k.slice(prefix.length)));
-    }
-    await stores.close();
+    // Durable records: nothing written has a TTL.
+    for (const key of await test.keys()) expect(await stores.redis!.ttl(key)).toBe(-1);
+    await test.close();
   });
 
   it('finds entries by person and by account, in time order', async () => {

@@ -3,8 +3,7 @@
  * broker session ends, the browser passes through ESIA's logout, and comes back to the journal; the
  * journal's back-channel logout endpoint receives a signed logout token.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startBackchannelReceiver } from '../helpers/backchannel.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -13,21 +12,10 @@ import { CLIENT_SECRET, follow, JOURNAL_ID, passEsia, relyingParty, RP_REDIRECT,
 
 const RP_LOGGED_OUT = 'http://127.0.0.1:9998/logged-out';
 let env: BrokerEnv;
-let receiver: Server;
-let receiverUrl: string;
-const logoutTokens: string[] = [];
+let receiver: Awaited<ReturnType<typeof startBackchannelReceiver>>;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      logoutTokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/backchannel-logout`;
+  receiver = await startBackchannelReceiver();
   env = await startBroker({
     brokerConfig: {
       allowPrivateNetworkCallbacks: true,
@@ -38,7 +26,7 @@ beforeAll(async () => {
           clientSecret: CLIENT_SECRET,
           redirectUris: [RP_REDIRECT],
           postLogoutRedirectUris: [RP_LOGGED_OUT],
-          backchannelLogoutUri: receiverUrl,
+          backchannelLogoutUri: receiver.url,
           journal: JOURNAL_ID,
         },
       ],
@@ -48,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.close();
-  receiver?.close();
+  await receiver?.close();
 });
 
 describe('logout', () => {
@@ -77,8 +65,8 @@ describe('logout', () => {
     const final = await follow(browser, toEsia.toString());
     expect(final.url).toBe(`${RP_LOGGED_OUT}?state=bye`);
 
-    await expect.poll(() => logoutTokens.length, { timeout: 5000 }).toBeGreaterThan(0);
-    const { payload } = await jwtVerify(logoutTokens[0]!, createRemoteJWKSet(new URL(`${env.url}/jwks`)), {
+    await expect.poll(() => receiver.tokens.length, { timeout: 5000 }).toBeGreaterThan(0);
+    const { payload } = await jwtVerify(receiver.tokens[0]!, createRemoteJWKSet(new URL(`${env.url}/jwks`)), {
       issuer: env.url,
       audience: 'journal-with-logout',
     });

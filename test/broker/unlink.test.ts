@@ -3,8 +3,7 @@
  * ends the account's sessions (tokens stop resolving, the next login starts over) and sends a
  * back-channel logout token to the journal.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startBackchannelReceiver } from '../helpers/backchannel.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -12,20 +11,11 @@ import { ScriptedBrowser } from '../helpers/mock-esia.ts';
 import { CLIENT_SECRET, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization, startBroker, type BrokerEnv } from '../helpers/broker.ts';
 
 let env: BrokerEnv;
-let receiver: Server;
-const tokens: string[] = [];
+let receiver: Awaited<ReturnType<typeof startBackchannelReceiver>>;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/bcl`;
+  receiver = await startBackchannelReceiver();
+  const url = receiver.url;
   env = await startBroker({
     brokerConfig: {
       allowPrivateNetworkCallbacks: true,
@@ -35,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await env?.close();
-  receiver?.close();
+  await receiver?.close();
 });
 
 const unlink = (accountId: unknown, secret = CLIENT_SECRET) =>
@@ -63,8 +53,8 @@ describe('unlinking by the journal', () => {
     expect(entries.at(-1)).toMatchObject({ action: 'unlink', actor: { kind: 'journal', id: 'journal-api' }, esiaOid: '1000000001' });
 
     await expect(oidc.fetchUserInfo(rp.config, login.access_token, 'p-1001')).rejects.toThrow();
-    await expect.poll(() => tokens.length).toBeGreaterThan(0);
-    const { payload } = await jwtVerify(tokens[0]!, createRemoteJWKSet(new URL(`${env.url}/jwks`)), { issuer: env.url, audience: 'journal-api' });
+    await expect.poll(() => receiver.tokens.length).toBeGreaterThan(0);
+    const { payload } = await jwtVerify(receiver.tokens[0]!, createRemoteJWKSet(new URL(`${env.url}/jwks`)), { issuer: env.url, audience: 'journal-api' });
     expect(payload).toMatchObject({ sub: 'p-1001', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } });
 
     // The broker session no longer counts: the next login goes through ESIA again, where this confirmed

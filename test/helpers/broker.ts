@@ -3,7 +3,7 @@
  * the in-memory store (or one passed in), served on an ephemeral port; openid-client as the relying
  * party; a scripted browser that clicks through the broker's and mock-esia's pages.
  */
-import { randomBytes, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { listen } from '../../core/listen.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ import type { JournalAdapter } from '../../adapters/types.ts';
 import { silentLogger } from '../../core/log.ts';
 import { createOutbound } from '../../core/outbound.ts';
 import { createBroker, type Broker } from '../../broker/app.ts';
-import { createStores } from '../../broker/store/index.ts';
+import { createTestStores } from './stores.ts';
 import { createLinkStore } from '../../broker/links/store.ts';
 import { createAuditLog } from '../../broker/audit/log.ts';
 import type { KeyValueStore } from '../../broker/store/types.ts';
@@ -67,11 +67,8 @@ export async function startBroker(
     const { config: rosterConfig } = await writeRosterFixture(mkdtempSync(join(tmpdir(), 'broker-roster-')), seed, 'json');
     adapter = await rosterAdapter.create(JOURNAL_ID, rosterConfig, deps);
   }
-  const prefix = `test-broker:${randomBytes(6).toString('hex')}:`;
-  const stores =
-    options.store === 'redis'
-      ? createStores({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix: prefix } }, { log: silentLogger })
-      : createStores({ memory: true }, { log: silentLogger });
+  const testStores = createTestStores(options.store ?? 'memory', 'test-broker');
+  const stores = testStores.stores;
   const kv = stores.kv;
   const config = brokerSchema.parse({
     clients: [
@@ -112,11 +109,7 @@ export async function startBroker(
       await stopListening();
       await adapter.close();
       await dropDatabase();
-      if (stores.redis) {
-        const keys = await stores.redis.keys(`${prefix}*`);
-        if (keys.length) await stores.redis.del(...keys.map((k) => k.slice(prefix.length)));
-      }
-      await stores.close();
+      await testStores.close();
       await esia.close();
     },
   };

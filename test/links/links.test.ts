@@ -3,10 +3,9 @@
  * idempotent relinking, unlinking, and the race: many parallel requests for one account on a real
  * Redis, exactly one wins and both sides stay consistent.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/log.ts';
-import { createStores, type Stores } from '../../broker/store/index.ts';
+import type { Stores } from '../../broker/store/index.ts';
+import { createTestStores, type TestStores } from '../helpers/stores.ts';
 import { createLinkStore, type Link, type LinkStore } from '../../broker/links/store.ts';
 
 const link = (esiaOid: string, accountId: string, journalId = 'j1'): Link => ({
@@ -19,23 +18,18 @@ const link = (esiaOid: string, accountId: string, journalId = 'j1'): Link => ({
 });
 
 describe.each(['memory', 'redis'] as const)('link store (%s)', (kind) => {
-  const prefix = `test-links:${randomBytes(6).toString('hex')}:`;
+  let test: TestStores;
   let stores: Stores;
   let links: LinkStore;
   beforeAll(() => {
-    stores =
-      kind === 'redis'
-        ? createStores({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix: prefix } }, { log: silentLogger })
-        : createStores({ memory: true }, { log: silentLogger });
+    test = createTestStores(kind);
+    stores = test.stores;
     links = createLinkStore(stores);
   });
   afterAll(async () => {
-    if (stores.redis) {
-      const keys = await stores.redis.keys(`${prefix}*`);
-      for (const key of keys) expect(await stores.redis.ttl(key.slice(prefix.length))).toBe(-1);
-      if (keys.length) await stores.redis.del(...keys.map((k) => k.slice(prefix.length)));
-    }
-    await stores.close();
+    // Durable records: nothing written has a TTL.
+    for (const key of await test.keys()) expect(await stores.redis!.ttl(key)).toBe(-1);
+    await test.close();
   });
 
   it('lets one person hold many accounts and an account only one person', async () => {
