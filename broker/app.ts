@@ -66,8 +66,8 @@ export function createBroker(options: BrokerOptions): Broker {
     return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   };
   const keys = loadBrokerKeys(config);
-  const links = options.links ?? createMemoryLinkStore();
   const audit = options.audit ?? createMemoryAuditLog();
+  const links = options.links ?? createMemoryLinkStore({ audit });
 
   /** The journal and account a session account id names, for this client. */
   const resolve = (journal: string | undefined, sub: string): { journalId: string; accountId: string } | undefined => {
@@ -128,19 +128,20 @@ export function createBroker(options: BrokerOptions): Broker {
     evidence: string[];
   }): Promise<{ ok: boolean }> => {
     const { person, account, method, evidence } = input;
-    const ok = await links.link({ esiaOid: person.oid, journalId: account.journalId, accountId: account.accountId, role: account.role, method, linkedAt: clock().toISOString() });
-    await audit.append({
-      at: clock().toISOString(),
-      action: 'link',
-      outcome: ok ? 'ok' : 'refused',
-      ...(ok ? {} : { reason: 'linked_to_another_person' }),
-      actor: method === 'journal-initiated' ? { kind: 'journal', id: account.journalId } : { kind: 'person', id: person.oid },
-      method,
-      evidence: evidence as AuditEntry['evidence'],
-      esiaOid: person.oid,
-      journalId: account.journalId,
-      accountId: account.accountId,
-    });
+    const actor: AuditEntry['actor'] = method === 'journal-initiated' ? { kind: 'journal', id: account.journalId } : { kind: 'person', id: person.oid };
+    const result = await links.linkWithAudit(
+      {
+        esiaOid: person.oid,
+        journalId: account.journalId,
+        accountId: account.accountId,
+        role: account.role,
+        method,
+        linkedAt: clock().toISOString(),
+        evidence: evidence as Link['evidence'],
+      },
+      { actor },
+    );
+    const ok = result.ok;
     return { ok };
   };
 

@@ -30,20 +30,15 @@ export interface UnlinkDeps {
 
 export async function unlinkAccount(
   deps: UnlinkDeps,
-  input: { journalId: string; accountId: string; actor: AuditEntry['actor']; expectedOid?: string },
+  input: { journalId: string; accountId: string; actor: AuditEntry['actor']; expectedOid?: string; reason?: string },
 ): Promise<boolean> {
-  const removed = await deps.links.unlink(input.journalId, input.accountId, input.expectedOid);
-  if (!removed) return false;
-  await deps.audit.append({
-    at: deps.clock().toISOString(),
-    action: 'unlink',
-    outcome: 'ok',
+  const removed = await deps.links.unlinkWithAudit(input.journalId, input.accountId, {
     actor: input.actor,
-    esiaOid: removed.esiaOid,
-    journalId: input.journalId,
-    accountId: input.accountId,
-    method: removed.method,
+    at: deps.clock().toISOString(),
+    ...(input.expectedOid ? { expectedOid: input.expectedOid } : {}),
+    ...(input.reason ? { reason: input.reason } : {}),
   });
+  if (!removed) return false;
   await deps.kv.delete(deps.snapshotKey(input.journalId, input.accountId));
   const notify = deps.clients.filter((c) => c.journal === input.journalId && c.backchannelLogoutUri);
   await Promise.all(
