@@ -51,6 +51,8 @@ export async function startBroker(
     brokerConfig?: Record<string, unknown>;
     store?: 'memory' | 'redis';
     journal?: 'roster' | 'sql' | 'down';
+    /** Another Redis than the machine's (e.g. a private one with AOF, to kill). */
+    redisUrl?: string;
     /** The broker's clock (ages, consent times); default mock-esia's, so moving that clock makes people older. */
     clock?: () => Date;
   } = {},
@@ -74,7 +76,7 @@ export async function startBroker(
     const { config: rosterConfig } = await writeRosterFixture(mkdtempSync(join(tmpdir(), 'broker-roster-')), seed, 'json');
     adapter = await rosterAdapter.create(JOURNAL_ID, rosterConfig, deps);
   }
-  const testStores = createTestStores(options.store ?? 'memory', 'test-broker');
+  const testStores = createTestStores(options.store ?? 'memory', 'test-broker', options.redisUrl);
   const stores = testStores.stores;
   const kv = stores.kv;
   const config = brokerSchema.parse({
