@@ -22,6 +22,7 @@ import { createMemoryAuditLog } from './audit/log-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
 import { registerUnlinkRoutes } from './linking/unlink.ts';
 import { registerMyLinksRoutes } from './linking/my-links.ts';
+import { ADMIN_PREFIX, createAdminApi } from './admin/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
@@ -197,6 +198,7 @@ export function createBroker(options: BrokerOptions): Broker {
   registerUnlinkRoutes(apiRouter, unlinkDeps);
   registerMyLinksRoutes(router, { ...unlinkDeps, esia: options.esia, issuer: options.issuer, journalNames: options.journalNames ?? new Map() });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
+  const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map() });
 
   const app = new Koa();
   app.keys = keys.cookieKeys;
@@ -229,6 +231,10 @@ export function createBroker(options: BrokerOptions): Broker {
       await json(ctx, async () => {
         await apiRouter.routes()(ctx as never, next);
       });
+      return;
+    }
+    if (ctx.path.startsWith(ADMIN_PREFIX)) {
+      await json(ctx, () => admin(ctx, next));
       return;
     }
     ctx.respond = false;
