@@ -50,9 +50,11 @@ export const adminTokenSchema = z
   .object({
     /** Who holds the token; the audit log records it as the actor of every admin action. */
     name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-    token: z.string().min(32).max(512).optional(),
+    /** Surrounding whitespace (a secret file's trailing newline) is dropped. */
+    token: z.string().trim().min(32).max(512).optional(),
     tokenSha256: z
       .string()
+      .trim()
       .regex(/^[0-9a-fA-F]{64}$/)
       .optional(),
     scopes: z.array(z.enum(['read', 'write'])).min(1),
