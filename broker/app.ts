@@ -20,8 +20,13 @@ import { createMemoryLinkStore } from './links/store-memory.ts';
 import type { AuditEntry, AuditLog } from './audit/log.ts';
 import { createMemoryAuditLog } from './audit/log-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
-import { registerUnlinkRoutes } from './linking/unlink.ts';
 import { registerMyLinksRoutes } from './linking/my-links.ts';
+import { endAccountSessions, registerUnlinkRoutes } from './linking/unlink.ts';
+import { registerCabinetRoutes } from './consent/cabinet.ts';
+import type { ConsentDeps } from './consent/service.ts';
+import type { ConsentStore } from './consent/store.ts';
+import { createMemoryConsentStore } from './consent/store-memory.ts';
+import { createConsentWebhook } from './consent/webhook.ts';
 import { ADMIN_PREFIX, createAdminApi } from './admin/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
@@ -41,6 +46,10 @@ export interface BrokerOptions {
   audit?: AuditLog;
   /** The link store; default an in-memory one (development and tests). */
   links?: LinkStore;
+  /** The consent store; default an in-memory one writing to `audit`. */
+  consents?: ConsentStore;
+  /** The ESIA scopes of a login (the cabinet adds the children scopes). */
+  esiaScopes?: readonly string[];
   /** oidc-provider's storage adapter; default its memory adapter (development). */
   oidcAdapter?: Configuration['adapter'];
   adapters: ReadonlyMap<string, JournalAdapter>;
@@ -54,7 +63,13 @@ export interface Broker {
   readonly provider: Provider;
   readonly links: LinkStore;
   readonly audit: AuditLog;
+  readonly consents: ConsentStore;
+  /** Consent events not yet delivered (tests, shutdown). */
+  readonly webhookIdle: () => Promise<void>;
 }
+
+/** The ESIA scopes of a login when the options name none (the ESIA client's defaults). */
+const DEFAULT_ESIA_SCOPES = ['openid', 'fullname', 'birthdate', 'gender', 'snils', 'id_doc'];
 
 const snapshotKey = (journalId: string, accountId: string) => `account:${journalId}:${accountId}`;
 
@@ -69,6 +84,8 @@ export function createBroker(options: BrokerOptions): Broker {
   const keys = loadBrokerKeys(config);
   const audit = options.audit ?? createMemoryAuditLog();
   const links = options.links ?? createMemoryLinkStore({ audit });
+  const consents = options.consents ?? createMemoryConsentStore({ audit });
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
 
   /** The journal and account a session account id names, for this client. */
   const resolve = (journal: string | undefined, sub: string): { journalId: string; accountId: string } | undefined => {
@@ -146,7 +163,22 @@ export function createBroker(options: BrokerOptions): Broker {
     return { ok };
   };
 
-  const router = new Router();
+  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey };
+  const signingJwk = keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string };
+  const webhook = config.consent.webhookUrl
+    ? createConsentWebhook({ url: config.consent.webhookUrl, issuer: options.issuer, signingJwk, log, clock })
+    : undefined;
+  const consentDeps: ConsentDeps = {
+    store: consents,
+    links,
+    adapters: options.adapters,
+    config: config.consent,
+    policyVersion: config.policy.version,
+    clock,
+    log,
+    notify: (event, record) => webhook?.send(event, record),
+    endSessions: (journalId, accountId) => endAccountSessions(unlinkDeps, journalId, accountId),
+  };  const router = new Router();
   router.get('/logout/done', async (ctx) => {
     const id = typeof ctx.query.id === 'string' ? ctx.query.id : '';
     const back = id ? ((await kv.take(`logout:${id}`)) as string | undefined) : undefined;
@@ -178,6 +210,9 @@ export function createBroker(options: BrokerOptions): Broker {
       }),
     recordLink: (input) => recordLink(input),
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
+    consent: consentDeps,
+    timeZone,
+    clock,
   });
 
   registerLinkRoutes(router, {
@@ -187,16 +222,29 @@ export function createBroker(options: BrokerOptions): Broker {
     kv,
     links,
     adapters: options.adapters,
-    signingJwk: keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string },
+    signingJwk,
     log,
     clock,
+    timeZone,
     recordLink: (input) => recordLink(input),
   });
 
-  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey };
+
   const apiRouter = new Router();
   registerUnlinkRoutes(apiRouter, unlinkDeps);
   registerMyLinksRoutes(router, { ...unlinkDeps, esia: options.esia, issuer: options.issuer, journalNames: options.journalNames ?? new Map() });
+  registerCabinetRoutes(router, {
+    consent: consentDeps,
+    unlink: unlinkDeps,
+    esia: options.esia,
+    kv,
+    issuer: options.issuer,
+    journalNames: options.journalNames ?? new Map(),
+    esiaScopes: options.esiaScopes ?? DEFAULT_ESIA_SCOPES,
+    timeZone,
+    auditRefusal: (esiaOid, reason) =>
+      audit.append({ at: clock().toISOString(), action: 'login_refused', outcome: 'refused', actor: { kind: 'person', id: esiaOid }, esiaOid, method: 'cabinet', reason }),
+  });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
   const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map() });
 
@@ -221,7 +269,7 @@ export function createBroker(options: BrokerOptions): Broker {
   });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
+    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/cabinet' || ctx.path.startsWith('/cabinet/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
       });
@@ -240,5 +288,5 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.respond = false;
     await provider.callback()(ctx.req, ctx.res);
   });
-  return { app, provider, links, audit };
+  return { app, provider, links, audit, consents, webhookIdle: () => webhook?.idle() ?? Promise.resolve() };
 }

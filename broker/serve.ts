@@ -17,6 +17,7 @@ import { assertProductionReady, developmentDefaults } from './readiness.ts';
 import { createStores, type Stores } from './store/index.ts';
 import { createLinkStore } from './links/store.ts';
 import { createAuditLog } from './audit/log.ts';
+import { createConsentStore } from './consent/store.ts';
 
 export interface RunningBroker {
   readonly url: string;
@@ -50,6 +51,8 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
     audit: createAuditLog(stores),
+    consents: createConsentStore(stores),
+    esiaScopes: config.esia?.scopes,
     journalNames: new Map(config.journals.map((j) => [j.id, j.name])),
     adapters: journals,
     timeZone: config.timeZone,

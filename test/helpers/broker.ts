@@ -23,6 +23,7 @@ import { createBroker, type Broker } from '../../broker/app.ts';
 import { createTestStores } from './stores.ts';
 import { createLinkStore } from '../../broker/links/store.ts';
 import { createAuditLog } from '../../broker/audit/log.ts';
+import { createConsentStore } from '../../broker/consent/store.ts';
 import type { KeyValueStore } from '../../broker/store/types.ts';
 import { esiaClientFor, startMockEsia, type MockEsiaEnv, type ScriptedBrowser } from './mock-esia.ts';
 
@@ -95,7 +96,10 @@ export async function startBroker(
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
     audit: createAuditLog(stores),
+    consents: createConsentStore(stores),
     adapters: new Map([[JOURNAL_ID, adapter]]),
+    // The broker counts ages on mock-esia's clock, so moving that clock makes people older for both.
+    clock: () => esia.app.esia.clock.now(),
     log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
   });
   server.on('request', broker.app.callback());
