@@ -246,7 +246,7 @@ export function createBroker(options: BrokerOptions): Broker {
       audit.append({ at: clock().toISOString(), action: 'login_refused', outcome: 'refused', actor: { kind: 'person', id: esiaOid }, esiaOid, method: 'cabinet', reason }),
   });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
-  const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map() });
+  const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map(), consent: consentDeps });
 
   const app = new Koa();
   app.keys = keys.cookieKeys;

@@ -13,6 +13,7 @@ import type { AdminDeps } from './deps.ts';
 import { createRecorder, refuse, type AdminState } from './http.ts';
 import openapi from './openapi.json' with { type: 'json' };
 import { registerAuditRoutes } from './routes-audit.ts';
+import { registerConsentRoutes } from './routes-consents.ts';
 import { registerLinkRoutes } from './routes-links.ts';
 import { registerLockoutRoutes } from './routes-lockouts.ts';
 import { registerRegistryRoutes } from './routes-registry.ts';
@@ -31,6 +32,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerLinkRoutes(router, deps, record);
   registerAuditRoutes(router, deps, record);
   registerLockoutRoutes(router, deps, record);
+  registerConsentRoutes(router, deps, record);
   return router;
 }
 

@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'admin_export',
   'admin_unlink',
   'admin_lockout_cleared',
+  'admin_consent_revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

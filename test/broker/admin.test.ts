@@ -117,6 +117,17 @@ describe('authentication and scopes', () => {
         config: brokerSchema.parse({}),
         adapters: new Map(),
         journalNames: new Map(),
+        consent: {
+          store: env.broker.consents,
+          links: env.broker.links,
+          adapters: new Map(),
+          config: brokerSchema.parse({}).consent,
+          policyVersion: 'test',
+          clock: () => new Date(),
+          log: silentLogger,
+          notify: () => {},
+          endSessions: async () => {},
+        },
       }),
     );
     for (const path of ['openapi.json', 'journals', 'audit']) {
@@ -321,6 +332,66 @@ describe('lockouts', () => {
   });
 });
 
+describe('consents', () => {
+  const pupil = '1000000077';
+  const parent = '1000000078';
+  const id = `consent-${randomBytes(8).toString('hex')}`;
+
+  it('finds a pupil’s consents and revokes one through the cabinet’s path (sessions end, audited)', async () => {
+    const at = new Date();
+    await env.broker.links.link({ esiaOid: pupil, journalId: JOURNAL_ID, accountId: 's-7700', role: 'pupil', method: 'auto', linkedAt: at.toISOString() });
+    const pending = {
+      id,
+      version: 1,
+      pupilOid: pupil,
+      pupilAccounts: [{ journalId: JOURNAL_ID, accountId: 's-7700' }],
+      state: 'pending' as const,
+      requestedAt: at.toISOString(),
+      expiresAt: new Date(at.getTime() + 30 * 86_400_000).toISOString(),
+      eligible: [{ esiaOid: parent, evidence: 'journal_relation' as const }],
+      kidKeys: ['snils:abcdefghijklmnopqrstuvwxyz012345'],
+    };
+    expect((await env.broker.consents.open(pending)).created).toBe(true);
+    const granted = { ...pending, version: 2, state: 'granted' as const, decision: { outcome: 'granted' as const, parentOid: parent, evidence: 'journal_relation' as const, parentLevel: 'confirmed' as const, at: at.toISOString(), policyVersion: 'test' } };
+    expect(await env.broker.consents.update({ record: granted, pointer: 'keep' })).toBe('ok');
+    // The pupil is logged in: the account's snapshot is what sessions and tokens resolve through.
+    await env.kv.set(`account:${JOURNAL_ID}:s-7700`, { journalId: JOURNAL_ID, accountId: 's-7700', role: 'pupil' }, 600);
+
+    for (const query of [`pupilOid=${pupil}`, `journalId=${JOURNAL_ID}&accountId=s-7700`, `parentOid=${parent}`]) {
+      const body = (await (await read(`consents?${query}`)).json()) as { consents: Array<Record<string, unknown>> };
+      expect(body.consents.map((c) => [c.id, c.state]), query).toEqual([[id, 'granted']]);
+      expect(body.consents[0]).not.toHaveProperty('kidKeys');
+    }
+    expect(await (await read('consents?pupilOid=1')).json()).toEqual({ consents: [] });
+    for (const bad of ['consents', 'consents?pupilOid=x', `consents?pupilOid=${pupil}&parentOid=${parent}`]) expect((await read(bad)).status, bad).toBe(400);
+
+    expect((await api(`consents/${id}/revoke`, { token: READ_TOKEN, method: 'POST' })).status).toBe(403);
+    const tokensBefore = receiver.tokens.length;
+    const revoked = await write(`consents/${id}/revoke`, 'POST');
+    expect(revoked.status).toBe(200);
+    expect(await revoked.json()).toMatchObject({ consent: { id, state: 'revoked', revocation: { by: { kind: 'admin', id: 'operator' }, reason: 'by_admin' } } });
+    expect((await env.broker.consents.get(id))?.state).toBe('revoked');
+    expect(await env.broker.consents.openOf(pupil)).toBeUndefined();
+    expect(await env.kv.get(`account:${JOURNAL_ID}:s-7700`)).toBeUndefined();
+    await expect.poll(() => receiver.tokens.length).toBeGreaterThan(tokensBefore);
+
+    const again = await write(`consents/${id}/revoke`, 'POST');
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: 'consent_closed', consent: { state: 'revoked' } });
+    expect((await write('consents/no-such-consent-id-000/revoke', 'POST')).status).toBe(404);
+    expect((await write('consents/bad!/revoke', 'POST')).status).toBe(400);
+
+    const { entries } = await env.broker.audit.query({ esiaOid: pupil });
+    expect(await allEntries()).toContainEqual(
+      expect.objectContaining({ action: 'admin_consent_revoke', outcome: 'refused', reason: 'missing_scope', actor: { kind: 'admin', id: 'auditor' } }),
+    );
+    expect(entries.filter((e) => e.action.includes('consent'))).toEqual([
+      expect.objectContaining({ action: 'consent_revoked', outcome: 'ok', reason: 'by_admin', actor: { kind: 'admin', id: 'operator' } }),
+      expect.objectContaining({ action: 'admin_consent_revoke', outcome: 'refused', reason: 'consent_closed' }),
+    ]);
+  });
+});
+
 describe('the audit trail of admin actions', () => {
   it('records every admin call with the token’s name', async () => {
     const entries = (await allEntries()).filter((e) => e.actor.kind === 'admin');
@@ -331,6 +402,8 @@ describe('the audit trail of admin actions', () => {
       'admin_read:links:ok',
       'admin_read:audit:ok',
       'admin_read:lockouts:ok',
+      'admin_read:consents:ok',
+      'consent_revoked::ok',
       'admin_export:jsonl:ok',
       'admin_export:csv:ok',
       'unlink:auto:ok',
