@@ -13,6 +13,9 @@ import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import { brokerSchema } from '../../config/broker.ts';
 import { silentLogger } from '../../core/log.ts';
 import { createAdminApi } from '../../broker/admin/routes.ts';
+import type { AdminDeps } from '../../broker/admin/deps.ts';
+import { createAuditLog } from '../../broker/audit/log.ts';
+import { createTestStores } from '../helpers/stores.ts';
 import type { AuditEntry } from '../../broker/audit/log.ts';
 import { startBackchannelReceiver } from '../helpers/backchannel.ts';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
@@ -103,8 +106,9 @@ describe('authentication and scopes', () => {
     expect(await unknown.json()).toMatchObject({ error: 'not_found' });
   });
 
-  it('is off without configured tokens: 404 for everything', async () => {
-    const app = new Koa().use(
+  /** The admin API alone on a Koa app, with this broker's parts unless overridden. */
+  const adminApp = (overrides: Partial<AdminDeps>) =>
+    new Koa().use(
       createAdminApi({
         provider: env.broker.provider,
         clients: [],
@@ -128,13 +132,28 @@ describe('authentication and scopes', () => {
           notify: () => {},
           endSessions: async () => {},
         },
+        ...overrides,
       }),
     );
+
+  it('is off without configured tokens: 404 for everything', async () => {
+    const app = adminApp({});
     for (const path of ['openapi.json', 'journals', 'audit']) {
       const response = await request(app.callback()).get(`/api/admin/${path}`).set('authorization', `Bearer ${READ_TOKEN}`);
       expect(response.status).toBe(404);
       expect(response.body).toMatchObject({ error: 'not_found' });
     }
+  });
+
+  it('answers a failure inside with fixed JSON, no stack trace or detail', async () => {
+    const broken = createTestStores('redis', 'admin-broken');
+    const audit = createAuditLog(broken.stores);
+    await broken.close();
+    const config = brokerSchema.parse({ admin: { tokens: [{ name: 'ops', token: READ_TOKEN, scopes: ['read'] }] } });
+    const response = await request(adminApp({ audit, config }).callback()).get('/api/admin/audit?journalId=x').set('authorization', `Bearer ${READ_TOKEN}`);
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: 'server_error', error_description: 'internal error; details are in the broker log' });
+    expect(response.text).not.toMatch(/closed|redis|at \/|\.ts/i);
   });
 });
 
