@@ -47,7 +47,11 @@ export function createAdminApi(deps: AdminDeps): Middleware {
     try {
       if (ctx.path !== OPENAPI_PATH) {
         const admin = verify(ctx.get('authorization') || undefined);
-        if (!admin) return refuse(ctx, 'unauthorized');
+        if (!admin) {
+          // No actor to audit; the log keeps the attempt (never the presented token).
+          deps.log.warn({ path: ctx.path, method: ctx.method, hasAuthorization: Boolean(ctx.get('authorization')) }, 'admin API: no valid token');
+          return refuse(ctx, 'unauthorized');
+        }
         (ctx.state as AdminState).admin = admin;
       }
       // Nothing after: a path no route matches ends here as 404, not at oidc-provider.
