@@ -14,7 +14,8 @@ import { silentLogger, type Logger } from '../core/log.ts';
 import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
 import type { EsiaClient } from './esia/client.ts';
 import { describe, registerInteractionRoutes } from './interactions/routes.ts';
-import { loadBrokerKeys } from './keys.ts';
+import { loadBrokerKeys, type BrokerKeys } from './keys.ts';
+import { applyTrustProxy } from './proxy.ts';
 import type { Link, LinkStore } from './links/store.ts';
 import { createMemoryLinkStore } from './links/store-memory.ts';
 import type { AuditEntry, AuditLog } from './audit/log.ts';
@@ -56,6 +57,8 @@ export interface BrokerOptions {
   timeZone?: string;
   clock?: () => Date;
   log?: Logger;
+  /** The keys, when resolved already (shared through Redis); default from the config (`loadBrokerKeys`). */
+  keys?: BrokerKeys;
 }
 
 export interface Broker {
@@ -81,7 +84,7 @@ export function createBroker(options: BrokerOptions): Broker {
     const d = calendarDateIn(clock(), options.timeZone ?? DEFAULT_TIME_ZONE);
     return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   };
-  const keys = loadBrokerKeys(config);
+  const keys = options.keys ?? loadBrokerKeys(config);
   const audit = options.audit ?? createMemoryAuditLog();
   const links = options.links ?? createMemoryLinkStore({ audit });
   const consents = options.consents ?? createMemoryConsentStore({ audit });
@@ -288,5 +291,6 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.respond = false;
     await provider.callback()(ctx.req, ctx.res);
   });
+  applyTrustProxy([app, provider], config.trustProxy);
   return { app, provider, links, audit, consents, webhookIdle: () => webhook?.idle() ?? Promise.resolve() };
 }

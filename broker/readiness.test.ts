@@ -30,4 +30,19 @@ describe('production readiness', () => {
     expect(developmentDefaults(config).map((d) => d.key)).toContain('broker.admin.tokens.weak');
     expect(developmentDefaults(config).map((d) => d.key)).not.toContain('broker.admin.tokens.hashed');
   });
+
+  it('wants the proxy trusted when the public URL is https (the broker itself speaks plain HTTP)', () => {
+    const untrusted = loadConfig({ env: { PUBLIC_URL: 'https://login.example.ru' } });
+    expect(developmentDefaults(untrusted).map((d) => d.key)).toContain('broker.trustProxy');
+    const trusted = loadConfig({ env: { PUBLIC_URL: 'https://login.example.ru', TRUST_PROXY: '1' } });
+    expect(trusted.broker.trustProxy).toBe(1);
+    expect(developmentDefaults(trusted).map((d) => d.key)).not.toContain('broker.trustProxy');
+    expect(loadConfig({ env: { TRUST_PROXY: 'true' } }).broker.trustProxy).toBe(true);
+    expect(() => loadConfig({ env: { TRUST_PROXY: 'yes' } })).toThrow(/TRUST_PROXY: expected true, false or a number of proxies/);
+  });
+
+  it('says that missing keys are shared through Redis when there is one', () => {
+    const dev = loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379' } });
+    expect(developmentDefaults(dev).find((d) => d.key === 'broker.cookieKeys')?.warning).toMatch(/kept in Redis for every instance/);
+  });
 });

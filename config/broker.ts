@@ -165,6 +165,13 @@ export const brokerSchema = z
     host: z.string().default('127.0.0.1'),
     /** Public base URL and OpenID issuer; default http://host:port. Behind a TLS proxy, the https URL. */
     publicUrl: z.url().optional(),
+    /**
+     * Trust the reverse proxy's X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For: `true`, or the
+     * number of proxies in front (the client address is taken that many hops from the right). Needed
+     * behind a TLS-terminating proxy (secure cookies, https URLs in discovery); off by default, since
+     * without a proxy anyone could send those headers.
+     */
+    trustProxy: z.union([z.boolean(), z.number().int().min(1).max(16)]).default(false),
     /** Token-signing private keys (PKCS#8 PEM, EC P-256 for ES256 or RSA); the first signs, all are published. */
     signingKeys: z.array(z.string().includes('-----BEGIN PRIVATE KEY-----')).default([]),
     /** Cookie-signing keys, newest first (rotation); at least 32 characters each. */

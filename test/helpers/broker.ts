@@ -47,7 +47,13 @@ export interface BrokerEnv {
 }
 
 export async function startBroker(
-  options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' | 'down' } = {},
+  options: {
+    brokerConfig?: Record<string, unknown>;
+    store?: 'memory' | 'redis';
+    journal?: 'roster' | 'sql' | 'down';
+    /** The broker's clock (ages, consent times); default mock-esia's, so moving that clock makes people older. */
+    clock?: () => Date;
+  } = {},
 ): Promise<BrokerEnv> {
   const esia = await startMockEsia();
   const { server, url, close: stopListening } = await listen(0);
@@ -98,8 +104,7 @@ export async function startBroker(
     audit: createAuditLog(stores),
     consents: createConsentStore(stores),
     adapters: new Map([[JOURNAL_ID, adapter]]),
-    // The broker counts ages on mock-esia's clock, so moving that clock makes people older for both.
-    clock: () => esia.app.esia.clock.now(),
+    clock: options.clock ?? (() => esia.app.esia.clock.now()),
     log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
   });
   server.on('request', broker.app.callback());
@@ -183,14 +188,15 @@ export async function submit(browser: ScriptedBrowser, url: string, form: Record
 /** Goes through mock-esia's login and consent pages from its authorization URL to the next broker stop. */
 export async function passEsia(browser: ScriptedBrowser, esiaUrl: string, persona: string) {
   const base = new URL(esiaUrl).origin;
-  let { url } = await follow(browser, esiaUrl);
-  if (new URL(url).pathname === '/login') {
-    const req = new URL(url).searchParams.get('req')!;
-    ({ url } = await submit(browser, `${base}/login`, { req, persona }));
+  let stop = await follow(browser, esiaUrl);
+  if (new URL(stop.url).origin === base && new URL(stop.url).pathname === '/login') {
+    const req = new URL(stop.url).searchParams.get('req')!;
+    stop = await submit(browser, `${base}/login`, { req, persona });
   }
-  if (new URL(url).pathname === '/consent') {
-    const req = new URL(url).searchParams.get('req')!;
+  if (new URL(stop.url).origin === base && new URL(stop.url).pathname === '/consent') {
+    const req = new URL(stop.url).searchParams.get('req')!;
     return submit(browser, `${base}/consent`, { req, decision: 'allow' });
   }
-  return follow(browser, url);
+  // Already back at the broker (mock-esia remembered this person's consent): the stop reached is the answer.
+  return stop;
 }
