@@ -28,6 +28,7 @@ import type { ConsentDeps } from './consent/service.ts';
 import type { ConsentStore } from './consent/store.ts';
 import { createMemoryConsentStore } from './consent/store-memory.ts';
 import { createConsentWebhook } from './consent/webhook.ts';
+import { ADMIN_PREFIX, createAdminApi } from './admin/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
@@ -248,6 +249,7 @@ export function createBroker(options: BrokerOptions): Broker {
       audit.append({ at: clock().toISOString(), action: 'login_refused', outcome: 'refused', actor: { kind: 'person', id: esiaOid }, esiaOid, method: 'cabinet', reason }),
   });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
+  const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map(), consent: consentDeps });
 
   const app = new Koa();
   app.keys = keys.cookieKeys;
@@ -280,6 +282,10 @@ export function createBroker(options: BrokerOptions): Broker {
       await json(ctx, async () => {
         await apiRouter.routes()(ctx as never, next);
       });
+      return;
+    }
+    if (ctx.path.startsWith(ADMIN_PREFIX)) {
+      await json(ctx, () => admin(ctx, next));
       return;
     }
     ctx.respond = false;

@@ -33,6 +33,11 @@ export function developmentDefaults(config: Config): DevelopmentDefault[] {
     found.push({ key: 'broker.trustProxy', warning: 'the public URL is https but the proxy is not trusted: cookies are not marked Secure and discovery shows http URLs' });
   }
   if (!config.broker.publicUrl) found.push({ key: 'broker.publicUrl', warning: 'no public URL: http://host:port is used' });
+  for (const t of config.broker.admin.tokens) {
+    if (t.token && isWeakToken(t.token)) {
+      found.push({ key: `broker.admin.tokens.${t.name}`, warning: 'a weak admin token (use e.g. `openssl rand -base64 32`, or give only tokenSha256)' });
+    }
+  }
   return found;
 }
 
@@ -43,4 +48,13 @@ export function assertProductionReady(config: Config): void {
   if (found.length) {
     throw new Error(`production mode refuses development defaults:\n  ${found.map((f) => `${f.key}: ${f.warning}`).join('\n  ')}`);
   }
+}
+
+/**
+ * A token that cannot be random: too few different characters, or under about 120 bits even if each
+ * character were drawn uniformly from those it uses (`aaaa…`, `abab…`, a word repeated).
+ */
+export function isWeakToken(token: string): boolean {
+  const distinct = new Set(token).size;
+  return distinct < 10 || token.length * Math.log2(distinct) < 120;
 }

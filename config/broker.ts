@@ -128,6 +128,36 @@ export const oidcClientSchema = z
   .refine((c) => c.tokenEndpointAuthMethod !== 'private_key_jwt' || c.jwks, { message: 'jwks is required for private_key_jwt', path: ['jwks'] });
 export type OidcClientConfig = z.infer<typeof oidcClientSchema>;
 
+/**
+ * A bearer token of the admin API (regional IT). Give the token itself (`token`, at least 32
+ * characters) or only its SHA-256 (`tokenSha256`, 64 hex digits: `printf %s "$TOKEN" | sha256sum`), so
+ * the config file need not hold the secret. `read` lists and queries; `write` (with `read`) also unlinks,
+ * revokes and clears lockouts.
+ */
+export const adminTokenSchema = z
+  .object({
+    /** Who holds the token; the audit log records it as the actor of every admin action. */
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+    /** Surrounding whitespace (a secret file's trailing newline) is dropped. */
+    token: z.string().trim().min(32).max(512).optional(),
+    tokenSha256: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .optional(),
+    scopes: z.array(z.enum(['read', 'write'])).min(1),
+  })
+  .strict()
+  .refine((t) => (t.token === undefined) !== (t.tokenSha256 === undefined), { message: 'give exactly one of token and tokenSha256', path: ['token'] })
+  .refine((t) => !t.scopes.includes('write') || t.scopes.includes('read'), { message: 'a write token also needs the read scope', path: ['scopes'] });
+export type AdminTokenConfig = z.infer<typeof adminTokenSchema>;
+
+/** The admin API (`/api/admin/`); with no tokens it is off and answers 404 to everything. */
+export const adminSchema = z
+  .object({ tokens: z.array(adminTokenSchema).default([]) })
+  .strict()
+  .refine((a) => new Set(a.tokens.map((t) => t.name)).size === a.tokens.length, { message: 'token names must be unique', path: ['tokens'] });
+
 export const brokerSchema = z
   .object({
     /** Port the broker listens on. */
@@ -189,6 +219,8 @@ export const brokerSchema = z
      * live on an internal network.
      */
     allowPrivateNetworkCallbacks: z.boolean().default(false),
+    /** The admin API for regional IT: bearer tokens with read / write scopes. */
+    admin: adminSchema.default({ tokens: [] }),
     /** Lifetimes, seconds. */
     ttl: z
       .object({
