@@ -67,8 +67,10 @@ export interface Broker {
   readonly links: LinkStore;
   readonly audit: AuditLog;
   readonly consents: ConsentStore;
-  /** Consent events not yet delivered (tests, shutdown). */
+  /** Delivers the consent events waiting now (tests). */
   readonly webhookIdle: () => Promise<void>;
+  /** Stops background work (the consent webhook's worker). */
+  readonly stop: () => Promise<void>;
 }
 
 /** The ESIA scopes of a login when the options name none (the ESIA client's defaults). */
@@ -169,7 +171,7 @@ export function createBroker(options: BrokerOptions): Broker {
   const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey };
   const signingJwk = keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string };
   const webhook = config.consent.webhookUrl
-    ? createConsentWebhook({ url: config.consent.webhookUrl, issuer: options.issuer, signingJwk, log, clock })
+    ? createConsentWebhook({ url: config.consent.webhookUrl, issuer: options.issuer, signingJwk, outbox: consents.outbox, log, clock })
     : undefined;
   const consentDeps: ConsentDeps = {
     store: consents,
@@ -179,7 +181,6 @@ export function createBroker(options: BrokerOptions): Broker {
     policyVersion: config.policy.version,
     clock,
     log,
-    notify: (event, record) => webhook?.send(event, record),
     endSessions: (journalId, accountId) => endAccountSessions(unlinkDeps, journalId, accountId),
   };  const router = new Router();
   router.get('/logout/done', async (ctx) => {
@@ -292,5 +293,5 @@ export function createBroker(options: BrokerOptions): Broker {
     await provider.callback()(ctx.req, ctx.res);
   });
   applyTrustProxy([app, provider], config.trustProxy);
-  return { app, provider, links, audit, consents, webhookIdle: () => webhook?.idle() ?? Promise.resolve() };
+  return { app, provider, links, audit, consents, webhookIdle: () => webhook?.flush() ?? Promise.resolve(), stop: () => webhook?.stop() ?? Promise.resolve() };
 }

@@ -73,6 +73,7 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     journals,
     close: async () => {
       await listener.close();
+      await broker.stop();
       await Promise.allSettled([...journals.values()].map((j) => j.close()));
       await stores.close();
     },

@@ -18,9 +18,8 @@ import type { AuditActor, AuditEntry } from '../audit/log.ts';
 import type { AccountLevel } from '../esia/person.ts';
 import type { LinkStore } from '../links/store.ts';
 import { meetsLevel } from '../login/policy.ts';
-import { CLOSED_STATES, type AccountRef, type ConsentRecord, type ConsentStore, type EligibleParent, type ParentEvidence } from './store.ts';
+import { CLOSED_STATES, type AccountRef, type ConsentEvent, type ConsentRecord, type ConsentStore, type EligibleParent, type ParentEvidence } from './store.ts';
 
-export type ConsentEvent = 'consent.requested' | 'consent.granted' | 'consent.declined' | 'consent.revoked' | 'consent.expired';
 
 export interface ConsentDeps {
   store: ConsentStore;
@@ -30,8 +29,6 @@ export interface ConsentDeps {
   policyVersion: string;
   clock: () => Date;
   log: Logger;
-  /** Tells the outside world (webhook); never throws, never blocks the caller for long. */
-  notify(event: ConsentEvent, record: ConsentRecord): void;
   /** Ends the sessions of a journal account (snapshot, back channel), as unlinking does. */
   endSessions(journalId: string, accountId: string): Promise<void>;
   /** Counts a request reaching a state (metrics). */
@@ -95,6 +92,9 @@ function entry(record: ConsentRecord, action: AuditEntry['action'], actor: Audit
   };
 }
 
+/** The event to queue with a change: only when a webhook will deliver it (else the queue would only grow). */
+const announce = (deps: ConsentDeps, event: ConsentEvent): ConsentEvent | undefined => (deps.config.webhookUrl ? event : undefined);
+
 const policyCode = (version: string) => `policy:${version.toLowerCase()}`;
 
 /** The parents the journal relates to the pupil's accounts and who are linked to ESIA. */
@@ -138,11 +138,9 @@ async function expireIfDue(deps: ConsentDeps, record: ConsentRecord): Promise<bo
     record: next,
     pointer: 'clear',
     audit: entry(record, 'consent_expired', { kind: 'system', id: 'broker' }, at),
+    event: announce(deps, 'consent.expired'),
   });
-  if (result === 'ok') {
-    deps.counted?.('expired');
-    deps.notify('consent.expired', next);
-  }
+  if (result === 'ok') deps.counted?.('expired');
   return true;
 }
 
@@ -178,10 +176,9 @@ export async function consentForLogin(
       eligible: await eligibleParents(deps, pupil.oid, accounts, kidKeys),
       kidKeys,
     };
-    const opened = await deps.store.open(record, entry(record, 'consent_requested', { kind: 'person', id: pupil.oid }, record.requestedAt));
+    const opened = await deps.store.open(record, entry(record, 'consent_requested', { kind: 'person', id: pupil.oid }, record.requestedAt), announce(deps, 'consent.requested'));
     if (opened.created) {
       deps.counted?.('pending');
-      deps.notify('consent.requested', record);
       return { state: 'pending', record };
     }
   }
@@ -198,11 +195,8 @@ async function refreshEligibility(deps: ConsentDeps, record: ConsentRecord, pupi
   const fresh = (await eligibleParents(deps, record.pupilOid, accounts, record.kidKeys)).filter((p) => !known.has(p.esiaOid));
   if (!fresh.length) return record;
   const next: ConsentRecord = { ...record, version: record.version + 1, pupilAccounts: accounts, eligible: [...record.eligible, ...fresh] };
-  const result = await deps.store.update({ record: next, pointer: 'keep', newParents: fresh.map((p) => p.esiaOid) });
-  if (result === 'ok') {
-    deps.notify('consent.requested', next);
-    return next;
-  }
+  const result = await deps.store.update({ record: next, pointer: 'keep', newParents: fresh.map((p) => p.esiaOid), event: announce(deps, 'consent.requested') });
+  if (result === 'ok') return next;
   return (await deps.store.get(record.id)) ?? record;
 }
 
@@ -277,10 +271,10 @@ export async function decide(
         evidence: [evidence],
         reason: policyCode(deps.policyVersion),
       }),
+      event: announce(deps, outcome === 'granted' ? 'consent.granted' : 'consent.declined'),
     });
     if (result === 'ok') {
       deps.counted?.(outcome);
-      deps.notify(outcome === 'granted' ? 'consent.granted' : 'consent.declined', next);
       return { ok: true, record: next };
     }
     if (result === 'missing') return { ok: false, reason: 'not_found' };
@@ -312,11 +306,11 @@ export async function revoke(
       record: next,
       pointer: 'clear',
       audit: entry(record, 'consent_revoked', by, at, { ...(parentEvidence ? { evidence: [parentEvidence] } : {}), ...(reason ? { reason } : {}) }),
+      event: announce(deps, 'consent.revoked'),
     });
     if (result === 'ok') {
       deps.counted?.('revoked');
       for (const account of record.pupilAccounts) await deps.endSessions(account.journalId, account.accountId);
-      deps.notify('consent.revoked', next);
       return { ok: true, record: next };
     }
     if (result === 'missing') return { ok: false, reason: 'not_found' };

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createMemoryAuditLog } from '../audit/log-memory.ts';
 import { parseAuditEntry, type AuditLog } from '../audit/log.ts';
-import { newestFirst, parseConsent, type ConsentRecord, type ConsentStore } from './store.ts';
+import { newestFirst, parseConsent, type ConsentEvent, type ConsentRecord, type ConsentStore } from './store.ts';
 
 export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): ConsentStore {
   const audit = options.audit ?? createMemoryAuditLog();
@@ -17,6 +17,12 @@ export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): Co
     set.add(id);
   };
   const kidParents = new Map<string, Set<string>>();
+  const queue: { id: string; event: ConsentEvent; json: string; takenBy?: string; takenAt?: number }[] = [];
+  let sequence = 0;
+  const enqueue = (event: ConsentEvent | undefined, record: ConsentRecord) => {
+    if (event) queue.push({ id: String(++sequence), event, json: JSON.stringify(record) });
+  };
+  const entryOf = (e: (typeof queue)[number]) => ({ id: e.id, event: e.event, record: JSON.parse(e.json) as ConsentRecord });
   const secret = randomBytes(32);
   const read = (id: string) => {
     const json = records.get(id);
@@ -41,7 +47,7 @@ export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): Co
     async byKidKey(kidKey) {
       return readAll(byKid.get(kidKey));
     },
-    async open(input, entry) {
+    async open(input, entry, event) {
       const record = parseConsent(input);
       const valid = entry ? parseAuditEntry(entry) : undefined;
       const existing = open.get(record.pupilOid);
@@ -51,6 +57,7 @@ export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): Co
       add(byPupil, record.pupilOid, record.id);
       for (const p of record.eligible) add(byParent, p.esiaOid, record.id);
       for (const k of record.kidKeys) add(byKid, k, record.id);
+      enqueue(event, record);
       if (valid) await audit.append(valid);
       return { created: true, record };
     },
@@ -64,6 +71,7 @@ export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): Co
       if (write.pointer === 'set') open.set(record.pupilOid, record.id);
       if (write.pointer === 'clear' && open.get(record.pupilOid) === record.id) open.delete(record.pupilOid);
       for (const p of write.newParents ?? []) add(byParent, p, record.id);
+      enqueue(write.event, record);
       if (valid) await audit.append(valid);
       return 'ok';
     },
@@ -75,6 +83,23 @@ export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): Co
     },
     async matchingSecret() {
       return secret;
+    },
+    outbox: {
+      async read(consumer, count) {
+        const fresh = queue.filter((e) => !e.takenBy).slice(0, count);
+        for (const e of fresh) Object.assign(e, { takenBy: consumer, takenAt: Date.now() });
+        return fresh.map(entryOf);
+      },
+      async reclaim(consumer, minIdleMs, count) {
+        const now = Date.now();
+        const stale = queue.filter((e) => e.takenBy && now - e.takenAt! >= minIdleMs).slice(0, count);
+        for (const e of stale) Object.assign(e, { takenBy: consumer, takenAt: now });
+        return stale.map(entryOf);
+      },
+      async ack(id) {
+        const at = queue.findIndex((e) => e.id === id);
+        if (at >= 0) queue.splice(at, 1);
+      },
     },
   };
 }

@@ -74,6 +74,27 @@ export const consentRecordSchema = z
   .strict();
 export type ConsentRecord = z.infer<typeof consentRecordSchema>;
 
+/** What the outside world hears about (the webhook). */
+export type ConsentEvent = 'consent.requested' | 'consent.granted' | 'consent.declined' | 'consent.revoked' | 'consent.expired';
+
+/** An event waiting for delivery: written with the change it announces, so neither exists without the other. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly event: ConsentEvent;
+  readonly record: ConsentRecord;
+}
+
+/**
+ * The consent events to deliver, shared by every instance: a consumer takes new entries, acknowledges
+ * each one delivered (or given up), and takes over entries another consumer took but did not
+ * acknowledge within `minIdleMs` (it crashed, or the receiver was down).
+ */
+export interface ConsentOutbox {
+  read(consumer: string, count: number): Promise<OutboxEntry[]>;
+  reclaim(consumer: string, minIdleMs: number, count: number): Promise<OutboxEntry[]>;
+  ack(id: string): Promise<void>;
+}
+
 export type OpenResult = { readonly created: true; readonly record: ConsentRecord } | { readonly created: false; readonly openId: string };
 export type UpdateResult = 'ok' | 'conflict' | 'missing';
 
@@ -86,6 +107,8 @@ export interface ConsentWrite {
   readonly newParents?: readonly string[];
   /** The change's audit entry, written in the same atomic step. */
   readonly audit?: AuditEntry;
+  /** The event announcing the change, queued in the same atomic step. */
+  readonly event?: ConsentEvent;
 }
 
 export interface ConsentStore {
@@ -99,7 +122,7 @@ export interface ConsentStore {
   /** Records whose pupil matches a kid key (a parent's ESIA child), newest first. */
   byKidKey(kidKey: string): Promise<ConsentRecord[]>;
   /** Creates a pending record unless the pupil has an open one (then its id). Atomic with its audit entry. */
-  open(record: ConsentRecord, audit?: AuditEntry): Promise<OpenResult>;
+  open(record: ConsentRecord, audit?: AuditEntry, event?: ConsentEvent): Promise<OpenResult>;
   /** Replaces the record if its stored version is `record.version - 1`. Atomic with its audit entry. */
   update(write: ConsentWrite): Promise<UpdateResult>;
   /** Remembers that a parent's ESIA children list holds the child with this kid key (durable). */
@@ -108,6 +131,8 @@ export interface ConsentStore {
   kidParents(kidKey: string): Promise<string[]>;
   /** The secret that keys kid keys: made once, shared by every instance, kept with the records. */
   matchingSecret(): Promise<Buffer>;
+  /** Events queued by `open` and `update`, for delivery. */
+  readonly outbox: ConsentOutbox;
 }
 
 const memoryStores = new WeakMap<object, ConsentStore>();

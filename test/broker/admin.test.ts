@@ -131,7 +131,6 @@ describe.each(['redis', 'memory'] as const)('the admin API on the %s store', (st
             policyVersion: 'test',
             clock: () => new Date(),
             log: silentLogger,
-            notify: () => {},
             endSessions: async () => {},
           },
           ...overrides,

@@ -17,7 +17,7 @@ import { silentLogger } from '../../core/log.ts';
 import { createOutbound } from '../../core/outbound.ts';
 import { buildJournalSeed } from '../../fixtures/journal-seed.ts';
 import { createAuditLog, type AuditLog } from '../../broker/audit/log.ts';
-import { consentForLogin, decide, kidKeysFor, rememberEsiaChildren, revoke, type ConsentDeps, type ConsentEvent } from '../../broker/consent/service.ts';
+import { consentForLogin, decide, kidKeysFor, rememberEsiaChildren, revoke, type ConsentDeps } from '../../broker/consent/service.ts';
 import { createConsentStore, type ConsentRecord } from '../../broker/consent/store.ts';
 import { createLinkStore, type LinkStore } from '../../broker/links/store.ts';
 import { createTestStores, type TestStores } from '../helpers/stores.ts';
@@ -42,7 +42,6 @@ describe.each(['memory', 'redis'] as const)('consent on the %s store', (kind) =>
   let audit: AuditLog;
   let deps: ConsentDeps;
   let now: Date;
-  let events: { event: ConsentEvent; record: ConsentRecord }[];
   let ended: string[];
 
   beforeEach(async () => {
@@ -50,17 +49,15 @@ describe.each(['memory', 'redis'] as const)('consent on the %s store', (kind) =>
     links = createLinkStore(test.stores);
     audit = createAuditLog(test.stores);
     now = new Date('2026-11-23T10:00:00Z');
-    events = [];
     ended = [];
     deps = {
       store: createConsentStore(test.stores),
       links,
       adapters: new Map([[J, adapter]]),
-      config: consentSchema.parse({}),
+      config: consentSchema.parse({ webhookUrl: 'https://journal.example.ru/consent-events' }),
       policyVersion: '2026-11',
       clock: () => now,
       log: silentLogger,
-      notify: (event, record) => events.push({ event, record }),
       endSessions: async (journalId, accountId) => void ended.push(`${journalId}/${accountId}`),
     };
     const linkedAt = now.toISOString();
@@ -68,6 +65,9 @@ describe.each(['memory', 'redis'] as const)('consent on the %s store', (kind) =>
     await links.link({ esiaOid: IVANOVA, journalId: J, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt });
   });
   afterEach(() => test.close());
+
+  /** The events queued in the outbox (taken, as a delivering instance would). */
+  const events = async () => (await deps.store.outbox.read('test', 100)).map((e) => e.event);
 
   const pupil = async () => ({ oid: IVANOV.oid, kidKeys: await kidKeysFor(deps, IVANOV) });
   const accounts = [{ journalId: J, accountId: 's-2001' }];
@@ -83,7 +83,7 @@ describe.each(['memory', 'redis'] as const)('consent on the %s store', (kind) =>
     expect(record!.eligible).toEqual([{ esiaOid: IVANOVA, evidence: 'journal_relation', accounts: [{ journalId: J, accountId: 'p-1001' }] }]);
     // No personal data in the record: only oids, account ids, codes, times and keyed hashes.
     expect(JSON.stringify(record)).not.toMatch(/Иванов|123-456-789|2011-05-07|12345678964/);
-    expect(events.map((e) => e.event)).toEqual(['consent.requested']);
+    expect(await events()).toEqual(['consent.requested']);
     const { entries } = await audit.query({ esiaOid: IVANOV.oid });
     expect(entries).toEqual([expect.objectContaining({ action: 'consent_requested', outcome: 'ok', actor: { kind: 'person', id: IVANOV.oid } })]);
   });
@@ -151,7 +151,7 @@ describe.each(['memory', 'redis'] as const)('consent on the %s store', (kind) =>
     expect(next.state).toBe('pending');
     expect(next.record.id).not.toBe(record.id);
     expect((await deps.store.historyOf(IVANOV.oid)).map((r) => r.state)).toEqual(['pending', 'revoked']);
-    expect(events.map((e) => e.event)).toEqual(['consent.requested', 'consent.granted', 'consent.revoked', 'consent.requested']);
+    expect(await events()).toEqual(['consent.requested', 'consent.granted', 'consent.revoked', 'consent.requested']);
   });
 
   it('expires a pending request after its time; the next login opens a new one', async () => {
@@ -187,6 +187,29 @@ describe.each(['memory', 'redis'] as const)('consent on the %s store', (kind) =>
       [IVANOVA, 'journal_relation'],
       [SMIRNOVA, 'esia_children'],
     ]);
+  });
+
+  it('queues each event with its change, hands it to one consumer, and to another when the first never acknowledges', async () => {
+    const { record } = await consentForLogin(deps, await pupil(), accounts);
+    const outbox = deps.store.outbox;
+    const [taken] = await outbox.read('instance-a', 10);
+    expect(taken).toMatchObject({ event: 'consent.requested', record: { id: record.id, state: 'pending' } });
+    expect(await outbox.read('instance-b', 10)).toEqual([]);
+    expect(await outbox.reclaim('instance-b', 60_000, 10)).toEqual([]);
+    // instance-a "dies" holding it: after the idle time another instance takes it over.
+    await new Promise((r) => setTimeout(r, 30));
+    const [again] = await outbox.reclaim('instance-b', 20, 10);
+    expect(again!.id).toBe(taken!.id);
+    await outbox.ack(again!.id);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await outbox.reclaim('instance-c', 20, 10)).toEqual([]);
+    expect(await outbox.read('instance-c', 10)).toEqual([]);
+  });
+
+  it('queues nothing when no webhook is configured', async () => {
+    deps = { ...deps, config: consentSchema.parse({}) };
+    await consentForLogin(deps, await pupil(), accounts);
+    expect(await deps.store.outbox.read('test', 10)).toEqual([]);
   });
 
   it('refuses a malformed record before it reaches the store', async () => {

@@ -118,6 +118,7 @@ export async function startBroker(
     adapter,
     close: async () => {
       await stopListening();
+      await broker.stop();
       await adapter.close();
       await dropDatabase();
       await testStores.close();
