@@ -11,6 +11,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JournalAccount, JournalAdapter } from '../adapters/types.ts';
 import type { BrokerConfig } from '../config/broker.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
+import { withRequestContext } from '../core/request-context.ts';
 import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
 import type { EsiaClient } from './esia/client.ts';
 import { describe, registerInteractionRoutes } from './interactions/routes.ts';
@@ -27,6 +28,10 @@ import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { KeyValueStore } from './store/types.ts';
 import { errorPage } from './views/pages.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { opsRoutes } from './ops.ts';
+import { requestIdMiddleware } from './request-id.ts';
+import type { RedisClient } from './store/redis.ts';
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -46,6 +51,10 @@ export interface BrokerOptions {
   timeZone?: string;
   clock?: () => Date;
   log?: Logger;
+  /** The metrics registry; default a fresh one (give the same one to the ESIA client and adapters as observers). */
+  metrics?: Metrics;
+  /** The Redis connection, when the store is Redis: checked by /readyz, its errors counted. */
+  redis?: RedisClient;
 }
 
 export interface Broker {
@@ -53,13 +62,16 @@ export interface Broker {
   readonly provider: Provider;
   readonly links: LinkStore;
   readonly audit: AuditLog;
+  readonly metrics: Metrics;
 }
 
 const snapshotKey = (journalId: string, accountId: string) => `account:${journalId}:${accountId}`;
 
 export function createBroker(options: BrokerOptions): Broker {
   const { config, kv } = options;
-  const log = options.log ?? silentLogger;
+  const log = withRequestContext(options.log ?? silentLogger);
+  const metrics = options.metrics ?? createMetrics();
+  options.redis?.on('error', () => metrics.redisError());
   const clock = options.clock ?? (() => new Date());
   const today = () => {
     const d = calendarDateIn(clock(), options.timeZone ?? DEFAULT_TIME_ZONE);
@@ -142,6 +154,7 @@ export function createBroker(options: BrokerOptions): Broker {
       { actor },
     );
     const ok = result.ok;
+    metrics.link(method, ok ? 'linked' : 'conflict');
     return { ok };
   };
 
@@ -162,6 +175,7 @@ export function createBroker(options: BrokerOptions): Broker {
     config,
     issuer: options.issuer,
     log,
+    metrics,
     saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
     audit: (entry) =>
       audit.append({
@@ -192,7 +206,7 @@ export function createBroker(options: BrokerOptions): Broker {
     recordLink: (input) => recordLink(input),
   });
 
-  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey };
+  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey, metrics };
   const apiRouter = new Router();
   registerUnlinkRoutes(apiRouter, unlinkDeps);
   registerMyLinksRoutes(router, { ...unlinkDeps, esia: options.esia, issuer: options.issuer, journalNames: options.journalNames ?? new Map() });
@@ -200,11 +214,12 @@ export function createBroker(options: BrokerOptions): Broker {
 
   const app = new Koa();
   app.keys = keys.cookieKeys;
+  app.use(requestIdMiddleware(log));
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      log.error({ err: describe(err), path: ctx.path }, 'request failed');
+      log.error({ err: describe(err), path: ctx.path, reqId: ctx.state.requestId as string }, 'request failed');
       ctx.status = 500;
       ctx.type = 'html';
       ctx.body = errorPage('Что-то пошло не так', 'Попробуйте войти ещё раз через несколько минут.');
@@ -217,6 +232,7 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'");
     await next();
   });
+  app.use(opsRoutes({ metrics, metricsToken: config.metrics.token, redis: options.redis, keysLoaded: () => keys.jwks.keys.length > 0 && keys.cookieKeys.length > 0 }));
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
     if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
@@ -234,5 +250,5 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.respond = false;
     await provider.callback()(ctx.req, ctx.res);
   });
-  return { app, provider, links, audit };
+  return { app, provider, links, audit, metrics };
 }

@@ -101,6 +101,11 @@ export const brokerSchema = z
      * live on an internal network.
      */
     allowPrivateNetworkCallbacks: z.boolean().default(false),
+    /** `GET /metrics` (Prometheus). With `token` (at least 32 characters) it wants `Authorization: Bearer <token>`; without, it is open (keep it off the public network). */
+    metrics: z
+      .object({ token: z.string().min(32).optional() })
+      .strict()
+      .default({}),
     /** Lifetimes, seconds. */
     ttl: z
       .object({

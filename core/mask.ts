@@ -20,15 +20,19 @@ const PERSONAL_KEYS = new Set(
 /** An error class name under `name` (`EsiaError`) is not a person's name: kept. */
 const ERROR_CLASS = /^[A-Za-z]*Error$/;
 
+/** Not inside a word or a longer number (a UUID or hex id may hold a run of digits). */
+const B = '(?<![A-Za-z0-9_])';
+const E = '(?![A-Za-z0-9_])';
+
 const VALUE_PATTERNS: readonly RegExp[] = [
   // SNILS: 123-456-789 01, 123-456-789-01, 123 456 789 01, and any 11 digits in a row (also phones).
-  /(?<!\d)\d{3}[- ]\d{3}[- ]\d{3}[- ]?\d{2}(?!\d)/g,
-  /(?<!\d)\d{11}(?!\d)/g,
+  new RegExp(`${B}\\d{3}[- ]\\d{3}[- ]\\d{3}[- ]?\\d{2}${E}`, 'g'),
+  new RegExp(`${B}\\d{11}${E}`, 'g'),
   // Phones: +7 (912) 345-67-89, 8 912 345 67 89.
-  /(?:\+7|(?<!\d)8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}(?!\d)/g,
+  new RegExp(`(?:\\+7|${B}8)[\\s(-]*\\d{3}[\\s)-]*\\d{3}[\\s-]*\\d{2}[\\s-]*\\d{2}${E}`, 'g'),
   // Dates: 01.02.2010, 01/02/2010, 2010-02-01 (not a full timestamp such as 2026-05-01T10:00:00Z).
-  /(?<!\d)\d{1,2}[./]\d{1,2}[./]\d{4}(?!\d)/g,
-  /(?<!\d)\d{4}-\d{2}-\d{2}(?!\d|T\d)/g,
+  new RegExp(`${B}\\d{1,2}[./]\\d{1,2}[./]\\d{4}${E}`, 'g'),
+  new RegExp(`${B}\\d{4}-\\d{2}-\\d{2}${E}`, 'g'),
   // E-mail addresses.
   /[^\s@"'<>()]+@[^\s@"'<>()]+\.[^\s@"'<>()]+/g,
   // Russian full names: two or three capitalised Cyrillic words (Иванова Мария Петровна), or a surname with initials.

@@ -118,7 +118,7 @@ describe('maskText and maskPersonalData', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    for (const s of ['journal circuit opened', 'МБОУ «Лицей № 2»', 'Электронный журнал (демо)', 'oid 1000000001', '2026-05-01T10:00:00Z', 'took 5000 ms']) {
+    for (const s of ['journal circuit opened', 'МБОУ «Лицей № 2»', 'Электронный журнал (демо)', 'oid 1000000001', '2026-05-01T10:00:00Z', 'took 5000 ms', '7d44cfe3-8309-4840-a123-45678901fc0d', 'kid e1234567890123f']) {
       expect(maskText(s)).toBe(s);
     }
   });

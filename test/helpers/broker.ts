@@ -17,7 +17,8 @@ import { sqlAdapter } from '../../adapters/sql/index.ts';
 import { fixtureAdapterConfig } from '../../adapters/sql/fixture/queries.ts';
 import { createScratchDatabase, seedJournalDatabase } from '../../adapters/sql/fixture/seed.ts';
 import type { JournalAdapter } from '../../adapters/types.ts';
-import { silentLogger } from '../../core/log.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
+import { createMetrics } from '../../broker/metrics.ts';
 import { createOutbound } from '../../core/outbound.ts';
 import { createBroker, type Broker } from '../../broker/app.ts';
 import { createTestStores } from './stores.ts';
@@ -46,7 +47,7 @@ export interface BrokerEnv {
 }
 
 export async function startBroker(
-  options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' | 'down' } = {},
+  options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' | 'down'; log?: Logger } = {},
 ): Promise<BrokerEnv> {
   const esia = await startMockEsia();
   const { server, url, close: stopListening } = await listen(0);
@@ -87,16 +88,19 @@ export async function startBroker(
     ],
     ...options.brokerConfig,
   });
+  const metrics = createMetrics({ defaultMetrics: false });
   const broker = createBroker({
     config,
     issuer: url,
-    esia: esiaClientFor(esia),
+    esia: esiaClientFor(esia, { observer: metrics.esia }),
+    metrics,
+    redis: stores.redis,
     kv,
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
     audit: createAuditLog(stores),
     adapters: new Map([[JOURNAL_ID, adapter]]),
-    log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
+    log: options.log ?? (process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger),
   });
   server.on('request', broker.app.callback());
   return {
