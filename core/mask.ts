@@ -40,6 +40,9 @@ const VALUE_PATTERNS: readonly RegExp[] = [
   /[А-ЯЁ][а-яё]+\s+[А-ЯЁ]\.(?:\s?[А-ЯЁ]\.)?/g,
 ];
 
+/** What every pattern needs somewhere: a run of two digits, an `@`, or a capital Cyrillic letter. */
+const MAYBE_PERSONAL = /\d\d|@|[А-ЯЁ]/;
+
 const MAX_DEPTH = 8;
 
 function normalizeKey(key: string): string {
@@ -53,6 +56,8 @@ export function isPersonalKey(key: string): boolean {
 
 /** The text with every SNILS, date, e-mail, phone and full name replaced by `***`. */
 export function maskText(text: string): string {
+  // Most log strings hold nothing any pattern could match: skip the patterns for them.
+  if (!MAYBE_PERSONAL.test(text)) return text;
   let out = text;
   for (const pattern of VALUE_PATTERNS) out = out.replace(pattern, MASK);
   return out;

@@ -10,7 +10,7 @@ import * as oidc from 'openid-client';
 import { createPinoLogger } from '../../core/pino-log.ts';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
 import { sample } from '../helpers/metrics.ts';
-import { csrfOf, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { CLIENT_ID, CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 const METRICS_TOKEN = 'a-metrics-token-of-at-least-32-characters';
 
@@ -76,6 +76,23 @@ describe('broker observability', () => {
     expect(sample(after, 'broker_esia_request_duration_seconds_bucket', { endpoint: 'token', code: 'ok', le: '+Inf' })).toBe(2);
     // Two authorization requests and two token requests were signed.
     expect(sample(after, 'broker_signer_duration_seconds_count', { signer: 'software' })).toBe(4);
+  });
+
+  it('counts links by method and outcome, and unlinks by who removed them', async () => {
+    const browser = new ScriptedBrowser();
+    const rp = await startAuthorization(env, { role: 'pupil' });
+    const back = await passEsia(browser, (await follow(browser, rp.url)).url, 'pupil-smirnov');
+    expect(back.url.startsWith(RP_REDIRECT)).toBe(true);
+    const unlinked = await fetch(`${env.url}/api/journal/unlink`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId: 's-2003' }),
+    });
+    expect(unlinked.status).toBe(204);
+    const text = await metrics();
+    expect(sample(text, 'broker_links_total', { method: 'auto', outcome: 'linked' })).toBe(1);
+    expect(sample(text, 'broker_unlinks_total', { actor: 'journal' })).toBe(1);
+    expect(sample(text, 'broker_logins_total', { outcome: 'success', reason: 'esia' })).toBe(2);
   });
 
   it('labels a failed ESIA call with its error code', async () => {
