@@ -15,14 +15,21 @@ import { withRequestContext } from '../core/request-context.ts';
 import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
 import type { EsiaClient } from './esia/client.ts';
 import { describe, registerInteractionRoutes } from './interactions/routes.ts';
-import { loadBrokerKeys } from './keys.ts';
+import { loadBrokerKeys, type BrokerKeys } from './keys.ts';
+import { applyTrustProxy } from './proxy.ts';
 import type { Link, LinkStore } from './links/store.ts';
 import { createMemoryLinkStore } from './links/store-memory.ts';
 import type { AuditEntry, AuditLog } from './audit/log.ts';
 import { createMemoryAuditLog } from './audit/log-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
-import { registerUnlinkRoutes } from './linking/unlink.ts';
 import { registerMyLinksRoutes } from './linking/my-links.ts';
+import { endAccountSessions, registerUnlinkRoutes } from './linking/unlink.ts';
+import { registerCabinetRoutes } from './consent/cabinet.ts';
+import type { ConsentDeps } from './consent/service.ts';
+import type { ConsentStore } from './consent/store.ts';
+import { createMemoryConsentStore } from './consent/store-memory.ts';
+import { createConsentWebhook } from './consent/webhook.ts';
+import { ADMIN_PREFIX, createAdminApi } from './admin/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
@@ -45,6 +52,10 @@ export interface BrokerOptions {
   audit?: AuditLog;
   /** The link store; default an in-memory one (development and tests). */
   links?: LinkStore;
+  /** The consent store; default an in-memory one writing to `audit`. */
+  consents?: ConsentStore;
+  /** The ESIA scopes of a login (the cabinet adds the children scopes). */
+  esiaScopes?: readonly string[];
   /** oidc-provider's storage adapter; default its memory adapter (development). */
   oidcAdapter?: Configuration['adapter'];
   adapters: ReadonlyMap<string, JournalAdapter>;
@@ -55,6 +66,8 @@ export interface BrokerOptions {
   metrics?: Metrics;
   /** The Redis connection, when the store is Redis: checked by /readyz, its errors counted. */
   redis?: RedisClient;
+  /** The keys, when resolved already (shared through Redis); default from the config (`loadBrokerKeys`). */
+  keys?: BrokerKeys;
 }
 
 export interface Broker {
@@ -63,7 +76,13 @@ export interface Broker {
   readonly links: LinkStore;
   readonly audit: AuditLog;
   readonly metrics: Metrics;
+  readonly consents: ConsentStore;
+  /** Consent events not yet delivered (tests, shutdown). */
+  readonly webhookIdle: () => Promise<void>;
 }
+
+/** The ESIA scopes of a login when the options name none (the ESIA client's defaults). */
+const DEFAULT_ESIA_SCOPES = ['openid', 'fullname', 'birthdate', 'gender', 'snils', 'id_doc'];
 
 const snapshotKey = (journalId: string, accountId: string) => `account:${journalId}:${accountId}`;
 
@@ -77,9 +96,11 @@ export function createBroker(options: BrokerOptions): Broker {
     const d = calendarDateIn(clock(), options.timeZone ?? DEFAULT_TIME_ZONE);
     return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   };
-  const keys = loadBrokerKeys(config);
+  const keys = options.keys ?? loadBrokerKeys(config);
   const audit = options.audit ?? createMemoryAuditLog();
   const links = options.links ?? createMemoryLinkStore({ audit });
+  const consents = options.consents ?? createMemoryConsentStore({ audit });
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
 
   /** The journal and account a session account id names, for this client. */
   const resolve = (journal: string | undefined, sub: string): { journalId: string; accountId: string } | undefined => {
@@ -158,7 +179,22 @@ export function createBroker(options: BrokerOptions): Broker {
     return { ok };
   };
 
-  const router = new Router();
+  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey, metrics };
+  const signingJwk = keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string };
+  const webhook = config.consent.webhookUrl
+    ? createConsentWebhook({ url: config.consent.webhookUrl, issuer: options.issuer, signingJwk, log, clock })
+    : undefined;
+  const consentDeps: ConsentDeps = {
+    store: consents,
+    links,
+    adapters: options.adapters,
+    config: config.consent,
+    policyVersion: config.policy.version,
+    clock,
+    log,
+    notify: (event, record) => webhook?.send(event, record),
+    endSessions: (journalId, accountId) => endAccountSessions(unlinkDeps, journalId, accountId),
+  };  const router = new Router();
   router.get('/logout/done', async (ctx) => {
     const id = typeof ctx.query.id === 'string' ? ctx.query.id : '';
     const back = id ? ((await kv.take(`logout:${id}`)) as string | undefined) : undefined;
@@ -191,6 +227,9 @@ export function createBroker(options: BrokerOptions): Broker {
       }),
     recordLink: (input) => recordLink(input),
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
+    consent: consentDeps,
+    timeZone,
+    clock,
   });
 
   registerLinkRoutes(router, {
@@ -200,17 +239,31 @@ export function createBroker(options: BrokerOptions): Broker {
     kv,
     links,
     adapters: options.adapters,
-    signingJwk: keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string },
+    signingJwk,
     log,
     clock,
+    timeZone,
     recordLink: (input) => recordLink(input),
   });
 
-  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey, metrics };
+
   const apiRouter = new Router();
   registerUnlinkRoutes(apiRouter, unlinkDeps);
   registerMyLinksRoutes(router, { ...unlinkDeps, esia: options.esia, issuer: options.issuer, journalNames: options.journalNames ?? new Map() });
+  registerCabinetRoutes(router, {
+    consent: consentDeps,
+    unlink: unlinkDeps,
+    esia: options.esia,
+    kv,
+    issuer: options.issuer,
+    journalNames: options.journalNames ?? new Map(),
+    esiaScopes: options.esiaScopes ?? DEFAULT_ESIA_SCOPES,
+    timeZone,
+    auditRefusal: (esiaOid, reason) =>
+      audit.append({ at: clock().toISOString(), action: 'login_refused', outcome: 'refused', actor: { kind: 'person', id: esiaOid }, esiaOid, method: 'cabinet', reason }),
+  });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
+  const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map(), consent: consentDeps });
 
   const app = new Koa();
   app.keys = keys.cookieKeys;
@@ -235,7 +288,7 @@ export function createBroker(options: BrokerOptions): Broker {
   app.use(opsRoutes({ metrics, metricsToken: config.metrics.token, redis: options.redis, keysLoaded: () => keys.jwks.keys.length > 0 && keys.cookieKeys.length > 0 }));
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
+    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/cabinet' || ctx.path.startsWith('/cabinet/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
       });
@@ -247,8 +300,13 @@ export function createBroker(options: BrokerOptions): Broker {
       });
       return;
     }
+    if (ctx.path.startsWith(ADMIN_PREFIX)) {
+      await json(ctx, () => admin(ctx, next));
+      return;
+    }
     ctx.respond = false;
     await provider.callback()(ctx.req, ctx.res);
   });
-  return { app, provider, links, audit, metrics };
+  applyTrustProxy([app, provider], config.trustProxy);
+  return { app, provider, links, audit, metrics, consents, webhookIdle: () => webhook?.idle() ?? Promise.resolve() };
 }

@@ -18,6 +18,9 @@ import { createStores, type Stores } from './store/index.ts';
 import { createLinkStore } from './links/store.ts';
 import { createAuditLog } from './audit/log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createConsentStore } from './consent/store.ts';
+import { loadBrokerKeys } from './keys.ts';
+import { sharedBrokerKeys } from './shared-keys.ts';
 
 export interface RunningBroker {
   readonly url: string;
@@ -42,6 +45,8 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
   const url = (publicUrl ?? listener.url).replace(/\/+$/, '');
   const redis = config.redis ?? config.redisUrl;
   const stores = createStores(redis ? { redis } : { memory: true }, { log: deps.log, clock });
+  // Several instances on one Redis share the keys the config lacks (development; production configures them).
+  const keys = stores.redis ? await sharedBrokerKeys(config.broker, stores.redis) : loadBrokerKeys(config.broker);
   // No transport-level retries for journals: each call carries a single-use client assertion, and the
   // resilience guard decides what a failure means.
   const journals = await createJournals(config.journals, { outbound: createOutbound({ timeoutMs: 5_000, retries: 0 }), log: deps.log, clock, observer: metrics.adapters });
@@ -53,6 +58,8 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
     audit: createAuditLog(stores),
+    consents: createConsentStore(stores),
+    esiaScopes: config.esia?.scopes,
     journalNames: new Map(config.journals.map((j) => [j.id, j.name])),
     adapters: journals,
     timeZone: config.timeZone,
@@ -60,8 +67,8 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     log: deps.log,
     metrics,
     redis: stores.redis,
+    keys,
   });
-  if (publicUrl?.startsWith('https://')) broker.app.proxy = true;
   server.on('request', broker.app.callback());
   return {
     url,

@@ -13,7 +13,10 @@ await runService('demo', async () => {
   console.log(`  broker:        ${stack.broker.url}  (OpenID Provider: ${stack.broker.url}/.well-known/openid-configuration)`);
   console.log(`  mock ЕСИА:     ${stack.esia.url}  (any test person; password Gosuslugi-2026)`);
   console.log(`  mock journal:  ${stack.journal.url}  (adapter API ${stack.journal.apiUrl})`);
+  console.log(`  parent cabinet: ${stack.broker.url}/cabinet  (parents approve a pupil's first ESIA login)`);
   console.log('  confirmed ESIA accounts link automatically (SNILS, or name and birth date); others link with the school password');
+  console.log('  consent story: log in to the journal as Иванова Мария (parent), then as Иванов Пётр (pupil, school password uchenik-2001),');
+  console.log('  and approve in the cabinet as Иванова: the pupil\'s waiting page continues by itself');
   console.log(`\nOpen ${stack.journal.url}/ and press «Войти через Госуслуги».`);
   return stack;
 });

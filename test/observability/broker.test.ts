@@ -80,13 +80,13 @@ describe('broker observability', () => {
 
   it('counts links by method and outcome, and unlinks by who removed them', async () => {
     const browser = new ScriptedBrowser();
-    const rp = await startAuthorization(env, { role: 'pupil' });
-    const back = await passEsia(browser, (await follow(browser, rp.url)).url, 'pupil-smirnov');
+    const rp = await startAuthorization(env, { role: 'parent' });
+    const back = await passEsia(browser, (await follow(browser, rp.url)).url, 'parent-smirnova');
     expect(back.url.startsWith(RP_REDIRECT)).toBe(true);
     const unlinked = await fetch(`${env.url}/api/journal/unlink`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ accountId: 's-2003' }),
+      body: JSON.stringify({ accountId: 'p-1004' }),
     });
     expect(unlinked.status).toBe(204);
     const text = await metrics();
