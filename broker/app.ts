@@ -11,6 +11,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JournalAccount, JournalAdapter } from '../adapters/types.ts';
 import type { BrokerConfig } from '../config/broker.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
+import { withRequestContext } from '../core/request-context.ts';
 import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
 import type { EsiaClient } from './esia/client.ts';
 import { describe, registerInteractionRoutes } from './interactions/routes.ts';
@@ -34,6 +35,10 @@ import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { KeyValueStore } from './store/types.ts';
 import { errorPage } from './views/pages.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { opsRoutes } from './ops.ts';
+import { requestIdMiddleware } from './request-id.ts';
+import type { RedisClient } from './store/redis.ts';
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -57,6 +62,10 @@ export interface BrokerOptions {
   timeZone?: string;
   clock?: () => Date;
   log?: Logger;
+  /** The metrics registry; default a fresh one (give the same one to the ESIA client and adapters as observers). */
+  metrics?: Metrics;
+  /** The Redis connection, when the store is Redis: checked by /readyz, its errors counted. */
+  redis?: RedisClient;
   /** The keys, when resolved already (shared through Redis); default from the config (`loadBrokerKeys`). */
   keys?: BrokerKeys;
 }
@@ -66,6 +75,7 @@ export interface Broker {
   readonly provider: Provider;
   readonly links: LinkStore;
   readonly audit: AuditLog;
+  readonly metrics: Metrics;
   readonly consents: ConsentStore;
   /** Delivers the consent events waiting now (tests). */
   readonly webhookIdle: () => Promise<void>;
@@ -80,7 +90,9 @@ const snapshotKey = (journalId: string, accountId: string) => `account:${journal
 
 export function createBroker(options: BrokerOptions): Broker {
   const { config, kv } = options;
-  const log = options.log ?? silentLogger;
+  const log = withRequestContext(options.log ?? silentLogger);
+  const metrics = options.metrics ?? createMetrics();
+  options.redis?.on('error', () => metrics.redisError());
   const clock = options.clock ?? (() => new Date());
   const today = () => {
     const d = calendarDateIn(clock(), options.timeZone ?? DEFAULT_TIME_ZONE);
@@ -165,10 +177,11 @@ export function createBroker(options: BrokerOptions): Broker {
       { actor },
     );
     const ok = result.ok;
+    metrics.link(method, ok ? 'linked' : 'conflict');
     return { ok };
   };
 
-  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey };
+  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey, metrics };
   const signingJwk = keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string };
   const webhook = config.consent.webhookUrl
     ? createConsentWebhook({ url: config.consent.webhookUrl, issuer: options.issuer, signingJwk, outbox: consents.outbox, log, clock })
@@ -182,7 +195,9 @@ export function createBroker(options: BrokerOptions): Broker {
     clock,
     log,
     endSessions: (journalId, accountId) => endAccountSessions(unlinkDeps, journalId, accountId),
-  };  const router = new Router();
+    counted: (state) => metrics.consent(state),
+  };
+  const router = new Router();
   router.get('/logout/done', async (ctx) => {
     const id = typeof ctx.query.id === 'string' ? ctx.query.id : '';
     const back = id ? ((await kv.take(`logout:${id}`)) as string | undefined) : undefined;
@@ -199,6 +214,7 @@ export function createBroker(options: BrokerOptions): Broker {
     config,
     issuer: options.issuer,
     log,
+    metrics,
     saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
     audit: (entry) =>
       audit.append({
@@ -254,11 +270,12 @@ export function createBroker(options: BrokerOptions): Broker {
 
   const app = new Koa();
   app.keys = keys.cookieKeys;
+  app.use(requestIdMiddleware(log));
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      log.error({ err: describe(err), path: ctx.path }, 'request failed');
+      log.error({ err: describe(err), path: ctx.path, reqId: ctx.state.requestId as string }, 'request failed');
       ctx.status = 500;
       ctx.type = 'html';
       ctx.body = errorPage('Что-то пошло не так', 'Попробуйте войти ещё раз через несколько минут.');
@@ -271,6 +288,7 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'");
     await next();
   });
+  app.use(opsRoutes({ metrics, metricsToken: config.metrics.token, redis: options.redis, keysLoaded: () => keys.jwks.keys.length > 0 && keys.cookieKeys.length > 0 }));
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
     if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/cabinet' || ctx.path.startsWith('/cabinet/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
@@ -293,5 +311,5 @@ export function createBroker(options: BrokerOptions): Broker {
     await provider.callback()(ctx.req, ctx.res);
   });
   applyTrustProxy([app, provider], config.trustProxy);
-  return { app, provider, links, audit, consents, webhookIdle: () => webhook?.flush() ?? Promise.resolve(), stop: () => webhook?.stop() ?? Promise.resolve() };
+  return { app, provider, links, audit, metrics, consents, webhookIdle: () => webhook?.flush() ?? Promise.resolve(), stop: () => webhook?.stop() ?? Promise.resolve() };
 }

@@ -17,6 +17,7 @@ import { assertProductionReady, developmentDefaults } from './readiness.ts';
 import { createStores, type Stores } from './store/index.ts';
 import { createLinkStore } from './links/store.ts';
 import { createAuditLog } from './audit/log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { createConsentStore } from './consent/store.ts';
 import { loadBrokerKeys } from './keys.ts';
 import { sharedBrokerKeys } from './shared-keys.ts';
@@ -30,11 +31,13 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
-export async function serveBroker(config: Config, deps: { log: Logger; esia?: EsiaClient; clock?: () => Date }): Promise<RunningBroker> {
+export async function serveBroker(config: Config, deps: { log: Logger; esia?: EsiaClient; clock?: () => Date; metrics?: Metrics }): Promise<RunningBroker> {
   assertProductionReady(config);
   for (const d of developmentDefaults(config)) deps.log.warn({ key: d.key }, d.warning);
   const clock = deps.clock ?? (() => new Date());
-  const esia = deps.esia ?? (config.esia ? createEsiaClient(config.esia, { clock }) : undefined);
+  // An ESIA client passed in reports to `deps.metrics` when it was built with its `esia` observer.
+  const metrics = deps.metrics ?? createMetrics();
+  const esia = deps.esia ?? (config.esia ? createEsiaClient(config.esia, { clock, observer: metrics.esia }) : undefined);
   if (!esia) throw new Error('no ESIA client configured (the `esia` section); `npm start` runs the demo with mock-esia');
   const { host, port, publicUrl } = config.broker;
   const listener = await listen(port, host);
@@ -46,7 +49,7 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
   const keys = stores.redis ? await sharedBrokerKeys(config.broker, stores.redis) : loadBrokerKeys(config.broker);
   // No transport-level retries for journals: each call carries a single-use client assertion, and the
   // resilience guard decides what a failure means.
-  const journals = await createJournals(config.journals, { outbound: createOutbound({ timeoutMs: 5_000, retries: 0 }), log: deps.log, clock });
+  const journals = await createJournals(config.journals, { outbound: createOutbound({ timeoutMs: 5_000, retries: 0 }), log: deps.log, clock, observer: metrics.adapters });
   const broker = createBroker({
     config: config.broker,
     issuer: url,
@@ -62,6 +65,8 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     timeZone: config.timeZone,
     clock,
     log: deps.log,
+    metrics,
+    redis: stores.redis,
     keys,
   });
   server.on('request', broker.app.callback());

@@ -219,6 +219,11 @@ export const brokerSchema = z
      * live on an internal network.
      */
     allowPrivateNetworkCallbacks: z.boolean().default(false),
+    /** `GET /metrics` (Prometheus). With `token` (at least 32 characters) it wants `Authorization: Bearer <token>`; without, it is open (keep it off the public network). */
+    metrics: z
+      .object({ token: z.string().min(32).optional() })
+      .strict()
+      .default({}),
     /** The admin API for regional IT: bearer tokens with read / write scopes. */
     admin: adminSchema.default({ tokens: [] }),
     /** Lifetimes, seconds. */

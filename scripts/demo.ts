@@ -4,11 +4,11 @@
  * generated at start. Prints the URL to open.
  */
 import { runService } from '../core/run.ts';
-import { createConsoleLogger } from '../core/console-log.ts';
+import { createPinoLogger } from '../core/pino-log.ts';
 import { startDemoStack } from './demo-stack.ts';
 
 await runService('demo', async () => {
-  const stack = await startDemoStack({ log: createConsoleLogger('demo', 'error') });
+  const stack = await startDemoStack({ log: createPinoLogger('demo', { level: 'error' }) });
   console.log('Demo (development only: mock ЕСИА, in-memory store, keys generated at start).');
   console.log(`  broker:        ${stack.broker.url}  (OpenID Provider: ${stack.broker.url}/.well-known/openid-configuration)`);
   console.log(`  mock ЕСИА:     ${stack.esia.url}  (any test person; password Gosuslugi-2026)`);

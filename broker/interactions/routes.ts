@@ -54,6 +54,8 @@ export interface InteractionDeps {
   config: BrokerConfig;
   issuer: string;
   log: Logger;
+  /** Counts how logins end (metrics). */
+  metrics?: { login(outcome: 'success' | 'refused' | 'aborted', reason: string): void };
   /** Appends to the audit log (no personal data). */
   audit(entry: { action: 'link_attempt' | 'login_refused'; outcome: 'ok' | 'refused' | 'failed'; reason?: string; esiaOid?: string; journalId?: string; accountId?: string; method?: string }): Promise<void>;
   /** Remembers the account for tokens and userinfo. */
@@ -123,6 +125,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   }
 
   async function refuse(ctx: Context, uid: string, state: LoginState, text: RefusalText): Promise<void> {
+    deps.metrics?.login('refused', text.description);
     state.refusal = { error: text.error, description: text.description };
     await save(uid, state);
     ctx.type = 'html';
@@ -191,6 +194,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     } catch (err) {
       deps.log.warn({ err: describe(err) }, 'ESIA login failed');
       if (err instanceof EsiaError && err.code === 'ERR_ESIA_ACCESS_DENIED') {
+        deps.metrics?.login('refused', 'esia_login_declined');
         return finishWith(ctx, { error: 'access_denied', error_description: 'esia_login_declined' });
       }
       const unavailable = err instanceof EsiaError && ['ERR_ESIA_UNAVAILABLE', 'ERR_ESIA_TIMEOUT', 'ERR_ESIA_SERVER'].includes(err.code);
@@ -377,6 +381,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       ...(how.consent ? { consent: how.consent } : {}),
     });
     await kv.delete(stateKey(uid));
+    deps.metrics?.login('success', how.acr === 'school-password' ? 'school_password' : 'esia');
     await finishWith(ctx, { login: { accountId: deps.sessionAccountId(how.bound, account), acr: how.acr, amr: how.amr, remember: true } });
   }
 
@@ -480,6 +485,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (!loaded || !csrfOk(ctx, loaded.state)) return;
     const refusal = loaded.state.refusal ?? { error: 'access_denied', description: 'login_cancelled' };
     await kv.delete(stateKey(loaded.details.uid));
+    deps.metrics?.login('aborted', refusal.description);
     await finishWith(ctx, { error: refusal.error, error_description: refusal.description });
   });
 }

@@ -26,6 +26,8 @@ export interface UnlinkDeps {
   clock: () => Date;
   /** The KV key of an account's remembered snapshot. */
   snapshotKey(journalId: string, accountId: string): string;
+  /** Counts removed links (metrics). */
+  metrics?: { unlink(actor: string): void };
 }
 
 export async function unlinkAccount(
@@ -39,6 +41,7 @@ export async function unlinkAccount(
     ...(input.reason ? { reason: input.reason } : {}),
   });
   if (!removed) return false;
+  deps.metrics?.unlink(input.actor.kind);
   await endAccountSessions(deps, input.journalId, input.accountId);
   return true;
 }

@@ -17,7 +17,8 @@ import { sqlAdapter } from '../../adapters/sql/index.ts';
 import { fixtureAdapterConfig } from '../../adapters/sql/fixture/queries.ts';
 import { createScratchDatabase, seedJournalDatabase } from '../../adapters/sql/fixture/seed.ts';
 import type { JournalAdapter } from '../../adapters/types.ts';
-import { silentLogger } from '../../core/log.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
+import { createMetrics } from '../../broker/metrics.ts';
 import { createOutbound } from '../../core/outbound.ts';
 import { createBroker, type Broker } from '../../broker/app.ts';
 import { createTestStores } from './stores.ts';
@@ -55,6 +56,8 @@ export async function startBroker(
     redisUrl?: string;
     /** The broker's clock (ages, consent times); default mock-esia's, so moving that clock makes people older. */
     clock?: () => Date;
+    /** The broker's logger; default silent (TEST_BROKER_LOG=1: the console). */
+    log?: Logger;
   } = {},
 ): Promise<BrokerEnv> {
   const esia = await startMockEsia();
@@ -96,10 +99,13 @@ export async function startBroker(
     ],
     ...options.brokerConfig,
   });
+  const metrics = createMetrics({ defaultMetrics: false });
   const broker = createBroker({
     config,
     issuer: url,
-    esia: esiaClientFor(esia),
+    esia: esiaClientFor(esia, { observer: metrics.esia }),
+    metrics,
+    redis: stores.redis,
     kv,
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
@@ -107,7 +113,7 @@ export async function startBroker(
     consents: createConsentStore(stores),
     adapters: new Map([[JOURNAL_ID, adapter]]),
     clock: options.clock ?? (() => esia.app.esia.clock.now()),
-    log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
+    log: options.log ?? (process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger),
   });
   server.on('request', broker.app.callback());
   return {
