@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
+import { sample } from '../helpers/metrics.ts';
 import { csrfOf, follow, JOURNAL_ID, passEsia, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
@@ -131,6 +132,10 @@ describe('parental consent', () => {
     // From now on the pupil logs in normally.
     const next = await loginAs(env, 'pupil-ivanov', 'pupil');
     expect((await tokensOf(next.rp, next.stop.url)).claims()!.sub).toBe('s-2001');
+
+    const metrics = await (await fetch(`${env.url}/metrics`)).text();
+    expect(sample(metrics, 'broker_consent_requests_total', { state: 'pending' })).toBe(1);
+    expect(sample(metrics, 'broker_consent_requests_total', { state: 'granted' })).toBe(1);
   });
 
   it('shows nothing to someone who is not the parent, and refuses their approval', async () => {
