@@ -7,9 +7,11 @@
  * mock-journal, and the baseline each run in their own process; CPU figures are the server process's
  * own CPU time per login. Then a phase at 500 concurrent logins measures the broker's peak RSS.
  *
- * Flags: --concurrency N (50), --duration S (15, per measured phase), --logins N (instead of a
- * duration), --warmup S (3), --rss-concurrency N (500), --rss-logins N (1500), --profile (writes a
- * V8 CPU profile of the broker to bench-profiles/).
+ * The broker and the baseline are measured in alternating rounds, so both see the same background load.
+ *
+ * Flags: --concurrency N (50), --duration S (15: each side's measured time, split into rounds),
+ * --logins N (instead of a duration), --rounds N (3), --warmup S (3), --rss-concurrency N (500),
+ * --rss-logins N (1500), --profile (a V8 CPU profile of the broker, in bench-profiles/).
  */
 import type { BenchResult } from './run.ts';
 import { flag, hasFlag, percentile, round1, runPhase, type PhaseResult } from './lib/load.ts';
@@ -20,21 +22,62 @@ function summary(name: string, phase: PhaseResult): string {
   return `${name}: ${phase.completed} logins (${phase.errors} errors) in ${(phase.wallMs / 1000).toFixed(1)} s, ${(phase.completed / (phase.wallMs / 1000)).toFixed(0)}/s, CPU ${(phase.cpuMs / phase.completed).toFixed(2)} ms/login, p50 ${percentile(phase.latencies, 50).toFixed(0)} ms, p95 ${percentile(phase.latencies, 95).toFixed(0)} ms`;
 }
 
-async function measure(stack: Stack, target: 'broker' | 'bare', concurrency: number, durationMs: number | undefined, count: number | undefined, warmupMs: number) {
-  const rp: RelyingParty = stack.rp(target);
-  const server = target === 'broker' ? stack.broker : stack.bare!;
-  const jars = Array.from({ length: concurrency }, () => new CookieJar());
-  const operation = async (vu: number) => {
-    await login(rp, jars[vu]!, PERSONAS[vu % PERSONAS.length]!);
+/** Sums phases measured in rounds. */
+function combine(phases: PhaseResult[]): PhaseResult {
+  return {
+    completed: phases.reduce((a, p) => a + p.completed, 0),
+    errors: phases.reduce((a, p) => a + p.errors, 0),
+    firstError: phases.find((p) => p.firstError)?.firstError,
+    wallMs: phases.reduce((a, p) => a + p.wallMs, 0),
+    cpuMs: phases.reduce((a, p) => a + p.cpuMs, 0),
+    latencies: phases.flatMap((p) => p.latencies).sort((a, b) => a - b),
   };
-  const warm = await runPhase({ server, concurrency, durationMs: warmupMs, operation });
-  if (warm.errors) console.error(`${target} warm-up: ${warm.errors} errors, first: ${warm.firstError}`);
-  const commandsBefore = await stack.redisCommands();
-  const phase = await runPhase({ server, concurrency, durationMs, count, operation });
-  const commands = (await stack.redisCommands()) - commandsBefore;
-  console.error(summary(target, phase));
-  if (phase.errors) console.error(`${target}: first error: ${phase.firstError}`);
-  return { phase, commands };
+}
+
+/**
+ * Measures the broker and the bare provider in alternating rounds, so that both see the same
+ * background load on a shared machine; returns each side's phases summed and its Redis commands.
+ */
+async function measureBoth(stack: Stack, options: { concurrency: number; durationMs?: number; count?: number; warmupMs: number; rounds: number }) {
+  const sides = (['broker', 'bare'] as const).map((target) => {
+    const rp: RelyingParty = stack.rp(target);
+    const jars = Array.from({ length: options.concurrency }, () => new CookieJar());
+    return {
+      target,
+      server: target === 'broker' ? stack.broker : stack.bare!,
+      operation: async (vu: number) => {
+        await login(rp, jars[vu]!, PERSONAS[vu % PERSONAS.length]!);
+      },
+      phases: [] as PhaseResult[],
+      commands: 0,
+    };
+  });
+  for (const side of sides) {
+    const warm = await runPhase({ server: side.server, concurrency: options.concurrency, durationMs: options.warmupMs, operation: side.operation });
+    if (warm.errors) console.error(`${side.target} warm-up: ${warm.errors} errors, first: ${warm.firstError}`);
+  }
+  for (let round = 0; round < options.rounds; round++) {
+    for (const side of sides) {
+      const before = await stack.redisCommands();
+      side.phases.push(
+        await runPhase({
+          server: side.server,
+          concurrency: options.concurrency,
+          durationMs: options.durationMs === undefined ? undefined : options.durationMs / options.rounds,
+          count: options.count === undefined ? undefined : Math.ceil(options.count / options.rounds),
+          operation: side.operation,
+        }),
+      );
+      side.commands += (await stack.redisCommands()) - before;
+    }
+  }
+  const [broker, bare] = sides.map((side) => {
+    const phase = combine(side.phases);
+    console.error(summary(side.target, phase));
+    if (phase.errors) console.error(`${side.target}: first error: ${phase.firstError}`);
+    return { phase, commands: side.commands };
+  });
+  return { broker: broker!, bare: bare! };
 }
 
 export async function run(): Promise<BenchResult> {
@@ -42,6 +85,7 @@ export async function run(): Promise<BenchResult> {
   const count = hasFlag('logins') ? flag('logins', 1) : undefined;
   const durationMs = count === undefined ? flag('duration', 15) * 1000 : undefined;
   const warmupMs = flag('warmup', 3) * 1000;
+  const rounds = flag('rounds', 3);
   const rssConcurrency = flag('rss-concurrency', 500);
   const rssLogins = flag('rss-logins', 1500);
   const profile = hasFlag('profile');
@@ -51,8 +95,7 @@ export async function run(): Promise<BenchResult> {
     const jar = new CookieJar();
     for (const persona of PERSONAS) await login(stack.rp('broker'), jar, persona);
 
-    const broker = await measure(stack, 'broker', concurrency, durationMs, count, warmupMs);
-    const bare = await measure(stack, 'bare', concurrency, durationMs, count, warmupMs);
+    const { broker, bare } = await measureBoth(stack, { concurrency, durationMs, count, warmupMs, rounds });
 
     // Peak memory of the broker with many logins in flight at once.
     stack.broker.resetPeak();
