@@ -11,7 +11,7 @@
  *
  * Flags: --concurrency N (50), --duration S (15: each side's measured time, split into rounds),
  * --logins N (instead of a duration), --rounds N (3), --warmup S (3), --rss-concurrency N (500),
- * --rss-logins N (1500), --profile (a V8 CPU profile of the broker, in bench-profiles/).
+ * --rss-logins N (1500), --profile (V8 CPU profiles of the broker and the baseline, in bench-profiles/).
  */
 import type { BenchResult } from './run.ts';
 import { flag, hasFlag, percentile, round1, runPhase, type PhaseResult } from './lib/load.ts';
@@ -89,7 +89,7 @@ export async function run(): Promise<BenchResult> {
   const rssConcurrency = flag('rss-concurrency', 500);
   const rssLogins = flag('rss-logins', 1500);
   const profile = hasFlag('profile');
-  const stack = await startStack({ bare: true, brokerExecArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [] });
+  const stack = await startStack({ bare: true, execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [] });
   try {
     // First logins link the personas' journal accounts automatically; every later login finds its link.
     const jar = new CookieJar();

@@ -16,7 +16,7 @@ export async function run(): Promise<BenchResult> {
   const concurrency = flag('concurrency', 50);
   const durationMs = flag('duration', 10) * 1000;
   const warmupMs = flag('warmup', 2) * 1000;
-  const stack = await startStack({ brokerExecArgv: hasFlag('profile') ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [] });
+  const stack = await startStack({ execArgv: hasFlag('profile') ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [] });
   try {
     const rp = stack.rp('broker', { offline: true });
     const jar = new CookieJar();

@@ -32,7 +32,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { bare?: boolean; brokerExecArgv?: string[] } = {}): Promise<Stack> {
+export async function startStack(options: { bare?: boolean; execArgv?: string[] } = {}): Promise<Stack> {
   const redis = await startRedis();
   const started: Child[] = [];
   const stopAll = async () => {
@@ -78,10 +78,10 @@ export async function startStack(options: { bare?: boolean; brokerExecArgv?: str
           ],
         },
       },
-      options.brokerExecArgv,
+      options.execArgv,
     );
     started.push(broker);
-    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }) : undefined;
+    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, options.execArgv) : undefined;
     if (bare) started.push(bare);
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
