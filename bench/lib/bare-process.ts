@@ -10,6 +10,7 @@ import { brokerSchema } from '../../config/broker.ts';
 import { silentLogger } from '../../core/log.ts';
 import { loadBrokerKeys } from '../../broker/keys.ts';
 import { createProvider } from '../../broker/oidc/provider.ts';
+import { grantForConsentPrompt } from '../../broker/interactions/oidc-consent.ts';
 import { createStores } from '../../broker/store/index.ts';
 import { runChild } from './child.ts';
 
@@ -47,8 +48,19 @@ runChild<{ broker: Record<string, unknown>; redisUrl: string }>(async (options) 
   const callback = provider.callback();
   server.on('request', (req, res) => {
     if (req.url?.startsWith('/interaction/')) {
+      // A login at once; a consent prompt (prompt=consent, for offline_access) answered as the broker does.
       provider
-        .interactionFinished(req, res, { login: { accountId: ACCOUNT_ID, acr: 'confirmed', amr: ['pwd'], remember: true } }, { mergeWithLastSubmission: false })
+        .interactionDetails(req, res)
+        .then(async (details) =>
+          provider.interactionFinished(
+            req,
+            res,
+            details.prompt.name === 'consent'
+              ? { consent: { grantId: await grantForConsentPrompt(provider, details) } }
+              : { login: { accountId: ACCOUNT_ID, acr: 'confirmed', amr: ['pwd'], remember: true } },
+            { mergeWithLastSubmission: false },
+          ),
+        )
         .catch(() => {
           res.statusCode = 400;
           res.end();
