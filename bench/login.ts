@@ -11,7 +11,7 @@
  *
  * Flags: --concurrency N (50), --duration S (15: each side's measured time, split into rounds),
  * --logins N (instead of a duration), --rounds N (3), --warmup S (3), --rss-concurrency N (500),
- * --rss-logins N (1500), --profile (V8 CPU profiles of the broker and the baseline, in bench-profiles/).
+ * --rss-logins N (1000), --profile (V8 CPU profiles of the broker and the baseline, in bench-profiles/).
  */
 import type { BenchResult } from './run.ts';
 import { flag, hasFlag, percentile, round1, runPhase, type PhaseResult } from './lib/load.ts';
@@ -87,7 +87,7 @@ export async function run(): Promise<BenchResult> {
   const warmupMs = flag('warmup', 3) * 1000;
   const rounds = flag('rounds', 3);
   const rssConcurrency = flag('rss-concurrency', 500);
-  const rssLogins = flag('rss-logins', 1500);
+  const rssLogins = flag('rss-logins', 1000);
   const profile = hasFlag('profile');
   const stack = await startStack({ bare: true, execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [] });
   try {

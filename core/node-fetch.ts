@@ -19,6 +19,11 @@ export interface NodeFetchOptions {
   readonly maxBodyBytes?: number;
 }
 
+/**
+ * Idle connections are dropped after 2 s, well before servers' usual 5 s keep-alive timeout, so that
+ * a busy event loop does not reuse a connection the server is closing.
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 2_000 };
 let sharedHttp: HttpAgent | undefined;
 let sharedHttps: HttpsAgent | undefined;
 
@@ -42,21 +47,28 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
       if (typeof init.body === 'string') headers['content-length'] = String(Buffer.byteLength(init.body));
 
       const requestOptions: RequestOptions = { method: init.method ?? 'GET', headers };
-      let req: ClientRequest;
-      if (https) req = httpsRequest(url, { ...requestOptions, agent: options.httpsAgent ?? (sharedHttps ??= new HttpsAgent({ keepAlive: true })) });
-      else req = httpRequest(url, { ...requestOptions, agent: options.httpAgent ?? (sharedHttp ??= new HttpAgent({ keepAlive: true })) });
       const onAbort = () => {
         req.destroy();
         reject(signal!.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => signal?.removeEventListener('abort', onAbort);
-
-      req.on('error', (err) => {
-        done();
-        reject(new TypeError('fetch failed', { cause: err }));
-      });
-      req.on('response', (res: IncomingMessage) => {
+      let req: ClientRequest;
+      const send = (retries: number) => {
+        if (https) req = httpsRequest(url, { ...requestOptions, agent: options.httpsAgent ?? (sharedHttps ??= new HttpsAgent(KEEP_ALIVE)) });
+        else req = httpRequest(url, { ...requestOptions, agent: options.httpAgent ?? (sharedHttp ??= new HttpAgent(KEEP_ALIVE)) });
+        const sent = req;
+        sent.on('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed just as we reused it: the request never reached
+          // it, so it goes again (as Node's documentation advises), at most twice more.
+          if (retries > 0 && sent.reusedSocket && err.code === 'ECONNRESET' && !signal?.aborted) return send(retries - 1);
+          done();
+          reject(new TypeError('fetch failed', { cause: err }));
+        });
+        sent.on('response', (res: IncomingMessage) => receive(res));
+        sent.end(typeof init.body === 'string' ? init.body : undefined);
+      };
+      const receive = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -83,8 +95,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): typeof fetch {
             reject(new TypeError('fetch failed', { cause: err }));
           }
         });
-      });
-      req.end(typeof init.body === 'string' ? init.body : undefined);
+      };
+      send(2);
     });
   return nodeFetch as typeof fetch;
 }
