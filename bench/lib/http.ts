@@ -4,7 +4,7 @@
  */
 import { Agent, request } from 'node:http';
 
-const agent = new Agent({ keepAlive: true, maxSockets: 2048, maxFreeSockets: 2048 });
+const agent = new Agent({ keepAlive: true, timeout: 2_000, maxSockets: 2048, maxFreeSockets: 2048 });
 
 export interface HttpResponse {
   status: number;
@@ -13,7 +13,7 @@ export interface HttpResponse {
   body: string;
 }
 
-export function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpResponse> {
+export function http(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}, retries = 2): Promise<HttpResponse> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -39,7 +39,11 @@ export function http(url: string, init: { method?: string; headers?: Record<stri
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed as it was reused: the request never arrived; resend.
+      if (retries > 0 && req.reusedSocket && err.code === 'ECONNRESET') http(url, init, retries - 1).then(resolve, reject);
+      else reject(err);
+    });
     req.end(init.body);
   });
 }
