@@ -14,24 +14,12 @@
  * --rss-logins N (1000), --profile (V8 CPU profiles of the broker and the baseline, in bench-profiles/).
  */
 import type { BenchResult } from './run.ts';
-import { flag, hasFlag, percentile, round1, runPhase, type PhaseResult } from './lib/load.ts';
+import { combine, flag, hasFlag, percentile, round1, runPhase, type PhaseResult } from './lib/load.ts';
 import { PERSONAS, startStack, type Stack } from './lib/stack.ts';
 import { CookieJar, login, type RelyingParty } from './lib/vu.ts';
 
 function summary(name: string, phase: PhaseResult): string {
   return `${name}: ${phase.completed} logins (${phase.errors} errors) in ${(phase.wallMs / 1000).toFixed(1)} s, ${(phase.completed / (phase.wallMs / 1000)).toFixed(0)}/s, CPU ${(phase.cpuMs / phase.completed).toFixed(2)} ms/login, p50 ${percentile(phase.latencies, 50).toFixed(0)} ms, p95 ${percentile(phase.latencies, 95).toFixed(0)} ms`;
-}
-
-/** Sums phases measured in rounds. */
-function combine(phases: PhaseResult[]): PhaseResult {
-  return {
-    completed: phases.reduce((a, p) => a + p.completed, 0),
-    errors: phases.reduce((a, p) => a + p.errors, 0),
-    firstError: phases.find((p) => p.firstError)?.firstError,
-    wallMs: phases.reduce((a, p) => a + p.wallMs, 0),
-    cpuMs: phases.reduce((a, p) => a + p.cpuMs, 0),
-    latencies: phases.flatMap((p) => p.latencies).sort((a, b) => a - b),
-  };
 }
 
 /**

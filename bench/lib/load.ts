@@ -51,6 +51,18 @@ export async function runPhase(input: {
   return { completed: latencies.length, errors, firstError, wallMs, cpuMs: after.cpuMs - before.cpuMs, latencies: latencies.sort((a, b) => a - b) };
 }
 
+/** Sums phases measured in rounds. */
+export function combine(phases: PhaseResult[]): PhaseResult {
+  return {
+    completed: phases.reduce((a, p) => a + p.completed, 0),
+    errors: phases.reduce((a, p) => a + p.errors, 0),
+    firstError: phases.find((p) => p.firstError)?.firstError,
+    wallMs: phases.reduce((a, p) => a + p.wallMs, 0),
+    cpuMs: phases.reduce((a, p) => a + p.cpuMs, 0),
+    latencies: phases.flatMap((p) => p.latencies).sort((a, b) => a - b),
+  };
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
