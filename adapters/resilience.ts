@@ -9,6 +9,7 @@ import {
   hasLinkWriteBack,
   hasPasswordCheck,
   hasRelations,
+  type AdapterObserver,
   type JournalAdapter,
   type LinkWriteBackCapability,
   type PasswordCapability,
@@ -52,6 +53,7 @@ export class JournalGuard {
     private readonly options: ResilienceOptions,
     private readonly clock: () => Date,
     private readonly log: Logger,
+    private readonly observer?: AdapterObserver,
   ) {}
 
   get circuit(): CircuitState {
@@ -67,8 +69,24 @@ export class JournalGuard {
     return this.waiting.length;
   }
 
-  /** Runs `call` under the breaker, the limiter and the timeout. */
+  /** Runs `call` under the breaker, the limiter and the timeout; reports it to the observer. */
   async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    const observer = this.observer;
+    if (!observer) return this.guarded(operation, call);
+    const started = performance.now();
+    let code: string | undefined;
+    try {
+      return await this.guarded(operation, call);
+    } catch (err) {
+      code = err instanceof AdapterError ? err.code : 'ERR_UNKNOWN';
+      throw err;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      observer.call({ journalId: this.journalId, operation, outcome: code ? 'error' : 'ok', ...(code ? { code } : {}), seconds });
+    }
+  }
+
+  private async guarded<T>(operation: string, call: () => Promise<T>): Promise<T> {
     this.admit(operation);
     await this.acquire(operation);
     try {
@@ -169,9 +187,9 @@ export class JournalGuard {
 export function withResilience(
   adapter: JournalAdapter,
   options: ResilienceOptions,
-  deps: { clock: () => Date; log: Logger },
+  deps: { clock: () => Date; log: Logger; observer?: AdapterObserver },
 ): JournalAdapter & { readonly guard: JournalGuard } {
-  const guard = new JournalGuard(adapter.journalId, options, deps.clock, deps.log);
+  const guard = new JournalGuard(adapter.journalId, options, deps.clock, deps.log, deps.observer);
   const guarded: JournalAdapter & { guard: JournalGuard } & Partial<PasswordCapability & RelationsCapability & LinkWriteBackCapability> = {
     journalId: adapter.journalId,
     kind: adapter.kind,

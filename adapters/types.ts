@@ -125,6 +125,23 @@ export interface AdapterDeps {
   readonly outbound: Outbound;
   readonly log: Logger;
   readonly clock: () => Date;
+  /** Told the duration and result of every guarded journal call (metrics); optional. */
+  readonly observer?: AdapterObserver;
+}
+
+/** One guarded journal call, as reported for metrics: no personal data, only names, codes and durations. */
+export interface AdapterCallEvent {
+  readonly journalId: string;
+  /** The adapter method (`findBySnils`, `verifyPassword`, …). */
+  readonly operation: string;
+  readonly outcome: 'ok' | 'error';
+  /** The AdapterError code (or `ERR_UNKNOWN`) when the call failed. */
+  readonly code?: string;
+  readonly seconds: number;
+}
+
+export interface AdapterObserver {
+  call(event: AdapterCallEvent): void;
 }
 
 /** An adapter kind: its config schema and factory. */

@@ -11,22 +11,34 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JournalAccount, JournalAdapter } from '../adapters/types.ts';
 import type { BrokerConfig } from '../config/broker.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
+import { withRequestContext } from '../core/request-context.ts';
 import { calendarDateIn, DEFAULT_TIME_ZONE } from '../fixtures/personas.ts';
 import type { EsiaClient } from './esia/client.ts';
 import { describe, registerInteractionRoutes } from './interactions/routes.ts';
-import { loadBrokerKeys } from './keys.ts';
+import { loadBrokerKeys, type BrokerKeys } from './keys.ts';
+import { applyTrustProxy } from './proxy.ts';
 import type { Link, LinkStore } from './links/store.ts';
 import { createMemoryLinkStore } from './links/store-memory.ts';
 import type { AuditEntry, AuditLog } from './audit/log.ts';
 import { createMemoryAuditLog } from './audit/log-memory.ts';
 import { registerLinkRoutes } from './linking/routes.ts';
-import { registerUnlinkRoutes } from './linking/unlink.ts';
 import { registerMyLinksRoutes } from './linking/my-links.ts';
+import { endAccountSessions, registerUnlinkRoutes } from './linking/unlink.ts';
+import { registerCabinetRoutes } from './consent/cabinet.ts';
+import type { ConsentDeps } from './consent/service.ts';
+import type { ConsentStore } from './consent/store.ts';
+import { createMemoryConsentStore } from './consent/store-memory.ts';
+import { createConsentWebhook } from './consent/webhook.ts';
+import { ADMIN_PREFIX, createAdminApi } from './admin/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
 import type { KeyValueStore } from './store/types.ts';
 import { errorPage } from './views/pages.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { opsRoutes } from './ops.ts';
+import { requestIdMiddleware } from './request-id.ts';
+import type { RedisClient } from './store/redis.ts';
 
 export interface BrokerOptions {
   config: BrokerConfig;
@@ -40,12 +52,22 @@ export interface BrokerOptions {
   audit?: AuditLog;
   /** The link store; default an in-memory one (development and tests). */
   links?: LinkStore;
+  /** The consent store; default an in-memory one writing to `audit`. */
+  consents?: ConsentStore;
+  /** The ESIA scopes of a login (the cabinet adds the children scopes). */
+  esiaScopes?: readonly string[];
   /** oidc-provider's storage adapter; default its memory adapter (development). */
   oidcAdapter?: Configuration['adapter'];
   adapters: ReadonlyMap<string, JournalAdapter>;
   timeZone?: string;
   clock?: () => Date;
   log?: Logger;
+  /** The metrics registry; default a fresh one (give the same one to the ESIA client and adapters as observers). */
+  metrics?: Metrics;
+  /** The Redis connection, when the store is Redis: checked by /readyz, its errors counted. */
+  redis?: RedisClient;
+  /** The keys, when resolved already (shared through Redis); default from the config (`loadBrokerKeys`). */
+  keys?: BrokerKeys;
 }
 
 export interface Broker {
@@ -53,21 +75,34 @@ export interface Broker {
   readonly provider: Provider;
   readonly links: LinkStore;
   readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly consents: ConsentStore;
+  /** Delivers the consent events waiting now (tests). */
+  readonly webhookIdle: () => Promise<void>;
+  /** Stops background work (the consent webhook's worker). */
+  readonly stop: () => Promise<void>;
 }
+
+/** The ESIA scopes of a login when the options name none (the ESIA client's defaults). */
+const DEFAULT_ESIA_SCOPES = ['openid', 'fullname', 'birthdate', 'gender', 'snils', 'id_doc'];
 
 const snapshotKey = (journalId: string, accountId: string) => `account:${journalId}:${accountId}`;
 
 export function createBroker(options: BrokerOptions): Broker {
   const { config, kv } = options;
-  const log = options.log ?? silentLogger;
+  const log = withRequestContext(options.log ?? silentLogger);
+  const metrics = options.metrics ?? createMetrics();
+  options.redis?.on('error', () => metrics.redisError());
   const clock = options.clock ?? (() => new Date());
   const today = () => {
     const d = calendarDateIn(clock(), options.timeZone ?? DEFAULT_TIME_ZONE);
     return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   };
-  const keys = loadBrokerKeys(config);
+  const keys = options.keys ?? loadBrokerKeys(config);
   const audit = options.audit ?? createMemoryAuditLog();
   const links = options.links ?? createMemoryLinkStore({ audit });
+  const consents = options.consents ?? createMemoryConsentStore({ audit });
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
 
   /** The journal and account a session account id names, for this client. */
   const resolve = (journal: string | undefined, sub: string): { journalId: string; accountId: string } | undefined => {
@@ -142,9 +177,26 @@ export function createBroker(options: BrokerOptions): Broker {
       { actor },
     );
     const ok = result.ok;
+    metrics.link(method, ok ? 'linked' : 'conflict');
     return { ok };
   };
 
+  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey, metrics };
+  const signingJwk = keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string };
+  const webhook = config.consent.webhookUrl
+    ? createConsentWebhook({ url: config.consent.webhookUrl, issuer: options.issuer, signingJwk, outbox: consents.outbox, log, clock })
+    : undefined;
+  const consentDeps: ConsentDeps = {
+    store: consents,
+    links,
+    adapters: options.adapters,
+    config: config.consent,
+    policyVersion: config.policy.version,
+    clock,
+    log,
+    endSessions: (journalId, accountId) => endAccountSessions(unlinkDeps, journalId, accountId),
+    counted: (state) => metrics.consent(state),
+  };
   const router = new Router();
   router.get('/logout/done', async (ctx) => {
     const id = typeof ctx.query.id === 'string' ? ctx.query.id : '';
@@ -162,6 +214,7 @@ export function createBroker(options: BrokerOptions): Broker {
     config,
     issuer: options.issuer,
     log,
+    metrics,
     saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
     audit: (entry) =>
       audit.append({
@@ -177,6 +230,9 @@ export function createBroker(options: BrokerOptions): Broker {
       }),
     recordLink: (input) => recordLink(input),
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
+    consent: consentDeps,
+    timeZone,
+    clock,
   });
 
   registerLinkRoutes(router, {
@@ -186,25 +242,40 @@ export function createBroker(options: BrokerOptions): Broker {
     kv,
     links,
     adapters: options.adapters,
-    signingJwk: keys.jwks.keys[0] as unknown as JWK & { kid: string; alg: string },
+    signingJwk,
     log,
     clock,
+    timeZone,
     recordLink: (input) => recordLink(input),
   });
 
-  const unlinkDeps = { provider, clients: config.clients, links, audit, kv, log, clock, snapshotKey };
+
   const apiRouter = new Router();
   registerUnlinkRoutes(apiRouter, unlinkDeps);
   registerMyLinksRoutes(router, { ...unlinkDeps, esia: options.esia, issuer: options.issuer, journalNames: options.journalNames ?? new Map() });
+  registerCabinetRoutes(router, {
+    consent: consentDeps,
+    unlink: unlinkDeps,
+    esia: options.esia,
+    kv,
+    issuer: options.issuer,
+    journalNames: options.journalNames ?? new Map(),
+    esiaScopes: options.esiaScopes ?? DEFAULT_ESIA_SCOPES,
+    timeZone,
+    auditRefusal: (esiaOid, reason) =>
+      audit.append({ at: clock().toISOString(), action: 'login_refused', outcome: 'refused', actor: { kind: 'person', id: esiaOid }, esiaOid, method: 'cabinet', reason }),
+  });
   const json = bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' });
+  const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map(), consent: consentDeps });
 
   const app = new Koa();
   app.keys = keys.cookieKeys;
+  app.use(requestIdMiddleware(log));
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
-      log.error({ err: describe(err), path: ctx.path }, 'request failed');
+      log.error({ err: describe(err), path: ctx.path, reqId: ctx.state.requestId as string }, 'request failed');
       ctx.status = 500;
       ctx.type = 'html';
       ctx.body = errorPage('Что-то пошло не так', 'Попробуйте войти ещё раз через несколько минут.');
@@ -217,9 +288,10 @@ export function createBroker(options: BrokerOptions): Broker {
     ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'");
     await next();
   });
+  app.use(opsRoutes({ metrics, metricsToken: config.metrics.token, redis: options.redis, keysLoaded: () => keys.jwks.keys.length > 0 && keys.cookieKeys.length > 0 }));
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
+    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/cabinet' || ctx.path.startsWith('/cabinet/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
       await form(ctx, async () => {
         await router.routes()(ctx as never, next);
       });
@@ -231,8 +303,13 @@ export function createBroker(options: BrokerOptions): Broker {
       });
       return;
     }
+    if (ctx.path.startsWith(ADMIN_PREFIX)) {
+      await json(ctx, () => admin(ctx, next));
+      return;
+    }
     ctx.respond = false;
     await provider.callback()(ctx.req, ctx.res);
   });
-  return { app, provider, links, audit };
+  applyTrustProxy([app, provider], config.trustProxy);
+  return { app, provider, links, audit, metrics, consents, webhookIdle: () => webhook?.flush() ?? Promise.resolve(), stop: () => webhook?.stop() ?? Promise.resolve() };
 }

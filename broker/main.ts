@@ -5,10 +5,10 @@
 import { loadConfig } from '../config/loader.ts';
 import { runService } from '../core/run.ts';
 import { adapterSchemas } from '../adapters/registry.ts';
-import { createConsoleLogger } from '../core/console-log.ts';
+import { createPinoLogger } from '../core/pino-log.ts';
 import { serveBroker } from './serve.ts';
 
-const log = createConsoleLogger('broker');
+const log = createPinoLogger('broker');
 await runService('broker', async () => {
   const config = loadConfig({ adapters: adapterSchemas() });
   const running = await serveBroker(config, { log });

@@ -8,6 +8,94 @@ export const ACCOUNT_LEVELS = ['simplified', 'standard', 'confirmed'] as const;
 export const accountLevelSchema = z.enum(ACCOUNT_LEVELS);
 export const roleSchema = z.enum(['parent', 'pupil', 'staff']);
 
+/** A policy level: the minimum ESIA account level, or `none` (not allowed at all). */
+export const policyLevelSchema = z.enum(['simplified', 'standard', 'confirmed', 'none']);
+export type PolicyLevel = z.infer<typeof policyLevelSchema>;
+
+export const AGE_GROUPS = ['under_14', '14_17', 'adult'] as const;
+export type AgeGroup = (typeof AGE_GROUPS)[number];
+
+interface PolicyRule {
+  login: PolicyLevel;
+  autoLink: PolicyLevel;
+  manualLink: PolicyLevel;
+}
+
+/** One cell of the policy (role × age group); every field defaults on its own, so a region overrides one value. */
+const ruleSchema = (d: PolicyRule) =>
+  z
+    .object({
+      /** The minimum level to log in with ESIA. */
+      login: policyLevelSchema.default(d.login),
+      /** The minimum level to be linked automatically at login (by SNILS, then name and birth date). */
+      autoLink: policyLevelSchema.default(d.autoLink),
+      /** The minimum level to link by hand (school login and password, or the journal's button). */
+      manualLink: policyLevelSchema.default(d.manualLink),
+    })
+    .strict()
+    .default(d);
+
+const ADULT: PolicyRule = { login: 'confirmed', autoLink: 'confirmed', manualLink: 'simplified' };
+const PUPIL_14_17: PolicyRule = { login: 'standard', autoLink: 'confirmed', manualLink: 'simplified' };
+const NOBODY: PolicyRule = { login: 'none', autoLink: 'none', manualLink: 'none' };
+
+const roleRulesSchema = (d: Record<AgeGroup, PolicyRule>) =>
+  z.object({ under_14: ruleSchema(d.under_14), '14_17': ruleSchema(d['14_17']), adult: ruleSchema(d.adult) }).strict().default(d);
+
+/**
+ * The account-type and age policy. Defaults follow DESIGN.md: staff and parents log in with a confirmed
+ * account; pupils from 14 with standard or confirmed; automatic linking needs confirmed; linking by hand
+ * accepts any level; pupils under 14 use their school login (or, where `childAccounts` allows, the child
+ * ESIA account a parent made for them).
+ */
+export const policySchema = z
+  .object({
+    /** Recorded with every consent, so a decision can be traced to the rules in force. */
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/).default('2026-11'),
+    parent: roleRulesSchema({ under_14: ADULT, '14_17': ADULT, adult: ADULT }),
+    pupil: roleRulesSchema({ under_14: NOBODY, '14_17': PUPIL_14_17, adult: { ...PUPIL_14_17 } }),
+    staff: roleRulesSchema({ under_14: ADULT, '14_17': ADULT, adult: ADULT }),
+    /** Let pupils log in with a child ESIA account (made by a parent, level KD); off by default. */
+    childAccounts: z.boolean().default(false),
+  })
+  .strict()
+  .default({
+    version: '2026-11',
+    parent: { under_14: ADULT, '14_17': ADULT, adult: ADULT },
+    pupil: { under_14: NOBODY, '14_17': PUPIL_14_17, adult: { ...PUPIL_14_17 } },
+    staff: { under_14: ADULT, '14_17': ADULT, adult: ADULT },
+    childAccounts: false,
+  });
+export type Policy = z.infer<typeof policySchema>;
+
+export const consentSchema = z
+  .object({
+    /** Hold the first ESIA login of a pupil aged 14–17 until a parent consents. */
+    enabled: z.boolean().default(true),
+    /** Also count as parents the people whose ESIA children list (`kid_*` scopes) holds the pupil. */
+    esiaChildren: z.boolean().default(true),
+    /** The ESIA scopes asked at the parent's cabinet login to read the children list. */
+    esiaChildrenScopes: z.array(z.string().regex(/^kid_[a-z_]+$/)).default(['kid_fullname', 'kid_birthdate', 'kid_snils']),
+    /** The minimum ESIA level of a parent to use the cabinet and decide. */
+    cabinetMinLevel: accountLevelSchema.default('confirmed'),
+    /** A pending request expires after this many days (the next login opens a new one). */
+    requestTtlDays: z.number().int().min(1).max(365).default(30),
+    /** Where consent events are posted (a signed JWT, `application/jwt`), e.g. the journal's notification service. */
+    webhookUrl: z.url().optional(),
+    /** How often the pupil's waiting page asks whether a parent decided, seconds. */
+    pollSeconds: z.number().int().min(1).max(60).default(3),
+  })
+  .strict()
+  .default({
+    enabled: true,
+    esiaChildren: true,
+    esiaChildrenScopes: ['kid_fullname', 'kid_birthdate', 'kid_snils'],
+    cabinetMinLevel: 'confirmed',
+    requestTtlDays: 30,
+    pollSeconds: 3,
+  });
+export type ConsentConfig = z.infer<typeof consentSchema>;
+
 /** A relying party: a journal (bound to its journal id) or an unbound client such as a regional portal. */
 export const oidcClientSchema = z
   .object({
@@ -40,6 +128,36 @@ export const oidcClientSchema = z
   .refine((c) => c.tokenEndpointAuthMethod !== 'private_key_jwt' || c.jwks, { message: 'jwks is required for private_key_jwt', path: ['jwks'] });
 export type OidcClientConfig = z.infer<typeof oidcClientSchema>;
 
+/**
+ * A bearer token of the admin API (regional IT). Give the token itself (`token`, at least 32
+ * characters) or only its SHA-256 (`tokenSha256`, 64 hex digits: `printf %s "$TOKEN" | sha256sum`), so
+ * the config file need not hold the secret. `read` lists and queries; `write` (with `read`) also unlinks,
+ * revokes and clears lockouts.
+ */
+export const adminTokenSchema = z
+  .object({
+    /** Who holds the token; the audit log records it as the actor of every admin action. */
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+    /** Surrounding whitespace (a secret file's trailing newline) is dropped. */
+    token: z.string().trim().min(32).max(512).optional(),
+    tokenSha256: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-fA-F]{64}$/)
+      .optional(),
+    scopes: z.array(z.enum(['read', 'write'])).min(1),
+  })
+  .strict()
+  .refine((t) => (t.token === undefined) !== (t.tokenSha256 === undefined), { message: 'give exactly one of token and tokenSha256', path: ['token'] })
+  .refine((t) => !t.scopes.includes('write') || t.scopes.includes('read'), { message: 'a write token also needs the read scope', path: ['scopes'] });
+export type AdminTokenConfig = z.infer<typeof adminTokenSchema>;
+
+/** The admin API (`/api/admin/`); with no tokens it is off and answers 404 to everything. */
+export const adminSchema = z
+  .object({ tokens: z.array(adminTokenSchema).default([]) })
+  .strict()
+  .refine((a) => new Set(a.tokens.map((t) => t.name)).size === a.tokens.length, { message: 'token names must be unique', path: ['tokens'] });
+
 export const brokerSchema = z
   .object({
     /** Port the broker listens on. */
@@ -47,26 +165,28 @@ export const brokerSchema = z
     host: z.string().default('127.0.0.1'),
     /** Public base URL and OpenID issuer; default http://host:port. Behind a TLS proxy, the https URL. */
     publicUrl: z.url().optional(),
+    /**
+     * Trust the reverse proxy's X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-For: `true`, or the
+     * number of proxies in front (the client address is taken that many hops from the right). Needed
+     * behind a TLS-terminating proxy (secure cookies, https URLs in discovery); off by default, since
+     * without a proxy anyone could send those headers.
+     */
+    trustProxy: z.union([z.boolean(), z.number().int().min(1).max(16)]).default(false),
     /** Token-signing private keys (PKCS#8 PEM, EC P-256 for ES256 or RSA); the first signs, all are published. */
     signingKeys: z.array(z.string().includes('-----BEGIN PRIVATE KEY-----')).default([]),
     /** Cookie-signing keys, newest first (rotation); at least 32 characters each. */
     cookieKeys: z.array(z.string().min(32)).default([]),
     /** Relying parties. */
     clients: z.array(oidcClientSchema).default([]),
-    /** The minimum ESIA account level to log in, per role (the full policy comes with consent). */
-    minLevel: z
-      .object({ parent: accountLevelSchema, pupil: accountLevelSchema, staff: accountLevelSchema })
-      .strict()
-      .default({ parent: 'confirmed', pupil: 'standard', staff: 'confirmed' }),
+    /** Account-type and age policy: the minimum ESIA level per role and age group (see `policySchema`). */
+    policy: policySchema,
+    /** One-time parental consent for pupils aged 14–17 logging in with their own ESIA account. */
+    consent: consentSchema,
     /** Linking ESIA persons to journal accounts. */
     linking: z
       .object({
-        /** The minimum ESIA level for automatic linking at login (by SNILS, then name and birth date). */
-        autoLinkMinLevel: accountLevelSchema.default('confirmed'),
         /** Also match by full name + birth date when SNILS finds nothing (only a unique match links). */
         matchByNameAndBirthDate: z.boolean().default(true),
-        /** The minimum ESIA level to link by hand with the school login and password. */
-        manualLinkMinLevel: accountLevelSchema.default('simplified'),
         /** Failed manual-link attempts, per journal account, per ESIA person and per address, within the window. */
         maxFailuresPerAccount: z.number().int().positive().default(5),
         maxFailuresPerPerson: z.number().int().positive().default(10),
@@ -75,9 +195,7 @@ export const brokerSchema = z
       })
       .strict()
       .default({
-        autoLinkMinLevel: 'confirmed',
         matchByNameAndBirthDate: true,
-        manualLinkMinLevel: 'simplified',
         maxFailuresPerAccount: 5,
         maxFailuresPerPerson: 10,
         maxFailuresPerAddress: 30,
@@ -101,6 +219,13 @@ export const brokerSchema = z
      * live on an internal network.
      */
     allowPrivateNetworkCallbacks: z.boolean().default(false),
+    /** `GET /metrics` (Prometheus). With `token` (at least 32 characters) it wants `Authorization: Bearer <token>`; without, it is open (keep it off the public network). */
+    metrics: z
+      .object({ token: z.string().min(32).optional() })
+      .strict()
+      .default({}),
+    /** The admin API for regional IT: bearer tokens with read / write scopes. */
+    admin: adminSchema.default({ tokens: [] }),
     /** Lifetimes, seconds. */
     ttl: z
       .object({

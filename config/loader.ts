@@ -20,13 +20,14 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment variables and the config key each sets. Numbers are parsed; bad ones are reported. */
-const ENV_KEYS: ReadonlyArray<readonly [string, readonly string[], 'string' | 'number']> = [
+const ENV_KEYS: ReadonlyArray<readonly [string, readonly string[], 'string' | 'number' | 'hops']> = [
   ['BROKER_MODE', ['mode'], 'string'],
   ['REGION_TIME_ZONE', ['timeZone'], 'string'],
   ['REDIS_URL', ['redisUrl'], 'string'],
   ['PORT', ['broker', 'port'], 'number'],
   ['HOST', ['broker', 'host'], 'string'],
   ['PUBLIC_URL', ['broker', 'publicUrl'], 'string'],
+  ['TRUST_PROXY', ['broker', 'trustProxy'], 'hops'],
   ['MOCK_ESIA_PORT', ['mockEsia', 'port'], 'number'],
   ['MOCK_ESIA_HOST', ['mockEsia', 'host'], 'string'],
   ['MOCK_ESIA_PUBLIC_URL', ['mockEsia', 'publicUrl'], 'string'],
@@ -66,7 +67,13 @@ export function loadConfig(options: LoadOptions = {}): Config {
   for (const [name, path, kind] of ENV_KEYS) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    if (kind === 'number') {
+    if (kind === 'hops') {
+      // `true`, `false` or a number of proxies.
+      const n = Number(value);
+      if (value === 'true' || value === 'false') setPath(raw, path, value === 'true');
+      else if (Number.isInteger(n)) setPath(raw, path, n);
+      else problems.push(`${name}: expected true, false or a number of proxies, got "${value}"`);
+    } else if (kind === 'number') {
       const n = Number(value);
       if (!Number.isInteger(n)) problems.push(`${name}: expected an integer, got "${value}"`);
       else setPath(raw, path, n);

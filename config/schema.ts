@@ -102,6 +102,17 @@ export const mockEsiaSchema = z
     timestampWindowSeconds: z.number().int().positive().default(300),
     /** Bearer token for the admin routes (fault switches, clock, key rotation); open when unset. */
     adminToken: z.string().min(16).optional(),
+    /**
+     * Token-signing keys (PKCS#8 PEM and certificate PEM) per algorithm, so that the broker can pin the
+     * certificate ahead of time (the compose stack); generated at start when absent.
+     */
+    signingKeys: z
+      .object({
+        GOST3410_2012_256: z.object({ privateKey: z.string().includes('PRIVATE KEY'), certificate: z.string().includes('BEGIN CERTIFICATE') }).strict().optional(),
+        RS256: z.object({ privateKey: z.string().includes('PRIVATE KEY'), certificate: z.string().includes('BEGIN CERTIFICATE') }).strict().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type MockEsiaConfig = z.infer<typeof mockEsiaSchema>;
@@ -128,6 +139,18 @@ export const mockJournalSchema = z
      */
     brokerJwks: z
       .object({ keys: z.array(z.looseObject({ kty: z.string() })) })
+      .strict()
+      .optional(),
+    /** «Войти через Госуслуги»: the journal as the broker's OpenID Connect client; absent: no login button. */
+    oidc: z
+      .object({
+        /** The broker's issuer URL (its public URL). */
+        issuer: z.url(),
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(32),
+        /** Allow a plain-http issuer (development stacks). */
+        allowHttp: z.boolean().default(false),
+      })
       .strict()
       .optional(),
   })

@@ -5,15 +5,18 @@
  */
 import { loadConfig } from '../config/loader.ts';
 import { runService } from '../core/run.ts';
+import { createPinoLogger } from '../core/pino-log.ts';
 import { serveMockEsia, writeDevSystem } from './serve.ts';
+
+const log = createPinoLogger('mock-esia');
 
 await runService('mock-esia', async () => {
   const config = loadConfig();
-  let extra = {};
+  let extra: Parameters<typeof serveMockEsia>[1] = { log: (message, error) => log.error({ err: error }, message) };
   let note = '';
   if (!config.mockEsia.clients.length) {
     const dev = writeDevSystem('DEMO-JOURNAL');
-    extra = { clients: [dev.registration] };
+    extra = { ...extra, clients: [dev.registration] };
     note =
       `No systems configured: registered DEMO-JOURNAL on localhost and 127.0.0.1 (development only).\n` +
       `  its key and certificate: ${dev.folder}\n  client_certificate_hash: ${dev.certificateHash}`;

@@ -20,7 +20,7 @@ export interface RunningMockEsia {
 
 /** Listens on the configured host and port (0 picks a free one). */
 export async function serveMockEsia(config: Config, extra: Partial<MockEsiaOptions> = {}): Promise<RunningMockEsia> {
-  const { host, port, publicUrl, clients, timestampWindowSeconds, adminToken } = config.mockEsia;
+  const { host, port, publicUrl, clients, timestampWindowSeconds, adminToken, signingKeys } = config.mockEsia;
   const listener = await listen(port, host);
   const { server } = listener;
   const url = publicUrl ?? listener.url;
@@ -30,6 +30,9 @@ export async function serveMockEsia(config: Config, extra: Partial<MockEsiaOptio
     timeZone: config.timeZone,
     timestampWindowSeconds,
     adminToken,
+    signingKeys: signingKeys
+      ? Object.fromEntries(Object.entries(signingKeys).map(([alg, k]) => [alg, { privateKeyPem: k.privateKey, certificatePem: k.certificate }]))
+      : undefined,
     ...extra,
   });
   server.on('request', app.callback());

@@ -5,12 +5,15 @@
  */
 import { loadConfig } from '../config/loader.ts';
 import { runService } from '../core/run.ts';
+import { createPinoLogger } from '../core/pino-log.ts';
 import { serveMockJournal, writeDevBrokerKey } from './serve.ts';
+
+const log = createPinoLogger('mock-journal');
 
 await runService('mock-journal', async () => {
   const config = loadConfig();
   const dev = config.mockJournal.brokerJwks?.keys.length ? undefined : writeDevBrokerKey();
-  const running = await serveMockJournal(config, dev ? { brokerJwks: dev.jwks } : {});
+  const running = await serveMockJournal(config, { log: (message, detail) => log.warn({ detail }, message), ...(dev ? { brokerJwks: dev.jwks } : {}) });
   console.log(`mock-journal (a stand-in school journal, development only) listening on ${running.url}`);
   console.log(`  adapter API (openapi: adapters/http/openapi.json): ${running.apiUrl}`);
   if (dev) {

@@ -25,7 +25,7 @@ export interface RunningMockJournal {
 
 /** Listens on the configured host and port (0 picks a free one). */
 export async function serveMockJournal(config: Config, extra: Partial<MockJournalOptions> = {}): Promise<RunningMockJournal> {
-  const { host, port, publicUrl, apiBasePath, brokerClientId, brokerJwks } = config.mockJournal;
+  const { host, port, publicUrl, apiBasePath, brokerClientId, brokerJwks, oidc } = config.mockJournal;
   // Listen first, so that port 0 becomes a real port before the audience is fixed.
   const listener = await listen(port, host);
   const { server } = listener;
@@ -37,6 +37,7 @@ export async function serveMockJournal(config: Config, extra: Partial<MockJourna
     brokerClientId,
     brokerJwks: brokerJwks as JSONWebKeySet | undefined,
     timeZone: config.timeZone,
+    ...(oidc ? { oidc: { ...oidc } } : {}),
     ...extra,
   });
   server.on('request', app.callback());

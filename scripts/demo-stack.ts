@@ -12,6 +12,7 @@ import { createDevSystem, devSystemRegistration } from '../mock-esia/demo-system
 import { serveMockEsia, type RunningMockEsia } from '../mock-esia/serve.ts';
 import { serveMockJournal, type RunningMockJournal } from '../mock-journal/serve.ts';
 import { createEsiaClient } from '../broker/esia/index.ts';
+import { createMetrics } from '../broker/metrics.ts';
 import { serveBroker, type RunningBroker } from '../broker/serve.ts';
 
 export const DEMO_JOURNAL_ID = 'demo-journal';
@@ -76,6 +77,7 @@ export async function startDemoStack(options: { ports?: { broker: number; esia: 
       ],
     },
   });
+  const metrics = createMetrics();
   const esiaClient = createEsiaClient(
     esiaClientSchema.parse({
       environment: 'custom',
@@ -84,8 +86,9 @@ export async function startDemoStack(options: { ports?: { broker: number; esia: 
       signer: { type: 'software', privateKey: system.privateKeyPem, certificate: system.certificatePem },
       pinnedCertificates: esia.app.esia.deps.keys.published().map((k) => k.certificatePem),
     }),
+    { observer: metrics.esia },
   );
-  const broker = await serveBroker(config, { log, esia: esiaClient });
+  const broker = await serveBroker(config, { log, esia: esiaClient, metrics });
 
   return {
     esia,

@@ -36,11 +36,11 @@ process.on('exit', () => {
 
 /**
  * Forks `bench/lib/<entry>` under tsx, sends it `options` and waits for its `ready` message.
- * `execArgv` adds Node flags (e.g. `--cpu-prof`).
+ * `execArgv` adds Node flags (e.g. `--cpu-prof`); `discardStdout` drops what it prints (a server's logs).
  */
-export async function startChild(entry: string, options: unknown, execArgv: string[] = []): Promise<Child> {
+export async function startChild(entry: string, options: unknown, execArgv: string[] = [], discardStdout = false): Promise<Child> {
   const file = fileURLToPath(new URL(entry, import.meta.url));
-  const child = fork(file, [], { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(file, [], { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', discardStdout ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let nextId = 0;

@@ -79,6 +79,7 @@ export async function startStack(options: { bare?: boolean; execArgv?: string[] 
         },
       },
       options.execArgv,
+      true,
     );
     started.push(broker);
     const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, options.execArgv) : undefined;

@@ -32,6 +32,12 @@ export const AUDIT_ACTIONS = [
   'consent_refused',
   'consent_revoked',
   'consent_expired',
+  // Admin API actions (actor `admin`, the token's name); `method` names the resource.
+  'admin_read',
+  'admin_export',
+  'admin_unlink',
+  'admin_lockout_cleared',
+  'admin_consent_revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

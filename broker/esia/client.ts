@@ -39,6 +39,16 @@ export interface EsiaClientOptions {
   /** UTC offset of request timestamps, minutes (default 180). */
   timestampOffsetMinutes?: number;
   clock?: () => Date;
+  /** Told the duration and result of every ESIA call and signature (metrics); the client knows no metrics library. */
+  observer?: EsiaObserver;
+}
+
+/** What the client reports for metrics: no personal data, only endpoints, codes and durations. */
+export interface EsiaObserver {
+  /** One ESIA HTTP call: `endpoint` is `token`, `person` or `kids`; `code` is `ok` or the EsiaError code. */
+  request(event: { endpoint: string; code: string; seconds: number }): void;
+  /** One signature by the signer (`kind`). */
+  sign(event: { signer: string; ok: boolean; seconds: number }): void;
 }
 
 export interface AuthorizationRequest {
@@ -90,13 +100,45 @@ export class EsiaClient {
   }
 
   private async signRaw(text: string): Promise<string> {
-    return Buffer.from(await this.options.signer.sign(Buffer.from(text, 'utf8'))).toString('base64url');
+    const signer = this.options.signer;
+    return Buffer.from(await this.timedSign(() => signer.sign(Buffer.from(text, 'utf8')))).toString('base64url');
+  }
+
+  private async timedSign(sign: () => Promise<Uint8Array>): Promise<Uint8Array> {
+    const observer = this.options.observer;
+    if (!observer) return sign();
+    const started = performance.now();
+    let ok = false;
+    try {
+      const signature = await sign();
+      ok = true;
+      return signature;
+    } finally {
+      observer.sign({ signer: this.options.signer.kind, ok, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  /** Runs one ESIA call, reporting its duration and result code to the observer. */
+  private async timed<T>(endpoint: string, run: () => Promise<T>): Promise<T> {
+    const observer = this.options.observer;
+    if (!observer) return run();
+    const started = performance.now();
+    let code = 'ok';
+    try {
+      return await run();
+    } catch (err) {
+      code = err instanceof EsiaError ? err.code : 'ERR_UNKNOWN';
+      throw err;
+    } finally {
+      observer.request({ endpoint, code, seconds: (performance.now() - started) / 1000 });
+    }
   }
 
   private async signCms(text: string): Promise<string> {
     const signer = this.options.signer;
     if (!signer.signDetached) throw signerError(signer.kind, 'this signer cannot make a detached CMS (needed for v1)', 'no signDetached');
-    return Buffer.from(await signer.signDetached(Buffer.from(text, 'utf8'))).toString('base64url');
+    const signDetached = signer.signDetached.bind(signer);
+    return Buffer.from(await this.timedSign(() => signDetached(Buffer.from(text, 'utf8')))).toString('base64url');
   }
 
   /** The URL to send the browser to, and the state to expect back. */
@@ -197,7 +239,7 @@ export class EsiaClient {
       token_type: 'Bearer',
     };
     if (!v1) full.client_certificate_hash = this.certificateHash;
-    return this.tokenRequest(full, fields.state, expectIdToken, v1);
+    return this.timed('token', () => this.tokenRequest(full, fields.state, expectIdToken, v1));
   }
 
   private async tokenRequest(form: Record<string, string>, state: string, expectIdToken: boolean, v1: boolean): Promise<EsiaTokenSet> {
@@ -246,7 +288,7 @@ export class EsiaClient {
     if (granted.has('addresses')) embed.push('addresses.elements');
     if (scopes.some((s) => s.startsWith('kid_'))) embed.push('kids.elements');
     const query = embed.length ? `?embed=(${embed.join(',')})` : '';
-    const body = await this.rest(`/rs/prns/${oid}${query}`, tokens.accessToken);
+    const body = await this.timed('person', () => this.rest(`/rs/prns/${oid}${query}`, tokens.accessToken));
     const parsed = esiaPersonSchema.safeParse(body);
     if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'person has an unexpected shape', { cause: parsed.error });
     const p = parsed.data;
@@ -271,7 +313,7 @@ export class EsiaClient {
 
   /** The person's children (the `kid_*` scopes), each with their documents where granted. */
   async fetchKids(tokens: Pick<EsiaTokenSet, 'accessToken' | 'access'>): Promise<EsiaKid[]> {
-    const body = await this.rest(`/rs/prns/${tokens.access.oid}/kids?embed=(elements)`, tokens.accessToken);
+    const body = await this.timed('kids', () => this.rest(`/rs/prns/${tokens.access.oid}/kids?embed=(elements)`, tokens.accessToken));
     const parsed = collectionSchema(esiaKidSchema).safeParse(body);
     if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'kids have an unexpected shape', { cause: parsed.error });
     return parsed.data.elements.filter((e): e is EsiaKid => typeof e !== 'string');

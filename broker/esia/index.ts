@@ -4,7 +4,7 @@
  */
 import type { EsiaClientConfig, EsiaSignerConfig } from '../../config/schema.ts';
 import { createOutbound, type Outbound } from '../../core/outbound.ts';
-import { EsiaClient } from './client.ts';
+import { EsiaClient, type EsiaObserver } from './client.ts';
 import { ESIA_ENVIRONMENTS, issuerFor } from './protocol.ts';
 import { createSoftwareSigner, type Signer } from './signer.ts';
 import { createOpenSslSigner } from './signer-openssl.ts';
@@ -12,7 +12,7 @@ import { createCryptoProSigner } from './signer-cryptopro.ts';
 import { createRemoteSigner } from './signer-remote.ts';
 import { createTokenVerifier } from './verifier.ts';
 
-export { EsiaClient } from './client.ts';
+export { EsiaClient, type EsiaObserver } from './client.ts';
 export { EsiaError, type EsiaErrorCode } from './errors.ts';
 export { deriveAccountLevel, type AccountLevel, type EsiaPerson } from './person.ts';
 
@@ -20,6 +20,8 @@ export interface EsiaDeps {
   /** Outbound HTTP; default one built from the config's timeout and retries. */
   outbound?: Outbound;
   clock?: () => Date;
+  /** Durations and results of ESIA calls and signatures (metrics). */
+  observer?: EsiaObserver;
 }
 
 export function createSigner(config: EsiaSignerConfig, outbound: Outbound): Signer {
@@ -56,5 +58,6 @@ export function createEsiaClient(config: EsiaClientConfig, deps: EsiaDeps = {}):
     protocol: config.protocol,
     refreshSecret: config.refreshSecret,
     clock: deps.clock,
+    observer: deps.observer,
   });
 }

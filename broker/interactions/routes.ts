@@ -21,8 +21,11 @@ import type { Acr, AccountSnapshot } from '../oidc/claims.ts';
 import { errorPage, institutionPage, manualLinkPage, refusalPage, rolePage, schoolLoginPage } from '../views/pages.ts';
 import { grantForConsentPrompt } from './oidc-consent.ts';
 import { findAutoLinkMatch, type AutoLinkOutcome } from '../linking/auto.ts';
-import { meetsLevel } from '../login/policy.ts';
-import { CONFLICT, EXPIRED, refusalText, SCHOOL_LOGIN_FAILED, UNAVAILABLE, type RefusalText } from './texts.ts';
+import { ageGroupOf, allows, ruleFor } from '../login/policy.ts';
+import type { AgeGroup } from '../../config/broker.ts';
+import { consentForLogin, kidKeysFor, type ConsentDeps } from '../consent/service.ts';
+import { consentWaitingPage } from '../views/consent-pages.ts';
+import { CONFLICT, CONSENT, CONSENT_LOGIN_EXPIRED, EXPIRED, refusalText, SCHOOL_LOGIN_FAILED, UNAVAILABLE, type RefusalText } from './texts.ts';
 
 /** A login in progress, beside oidc-provider's own interaction record. */
 interface LoginState {
@@ -35,6 +38,12 @@ interface LoginState {
   manualLink?: 'none' | 'ambiguous';
   /** A refusal shown: what the relying party receives when the person goes back. */
   refusal?: { error: string; description: string };
+  /** The person's age group on the day of the ESIA login (region's time zone). */
+  ageGroup?: AgeGroup;
+  /** Keyed hashes of the person's SNILS and name + birth date (consent matching; never the values). */
+  kidKeys?: string[];
+  /** A login held for a parent's consent: the request, and the account to finish with. */
+  consent?: { id: string; account: JournalAccount; bound: boolean };
 }
 
 export interface InteractionDeps {
@@ -46,6 +55,8 @@ export interface InteractionDeps {
   config: BrokerConfig;
   issuer: string;
   log: Logger;
+  /** Counts how logins end (metrics). */
+  metrics?: { login(outcome: 'success' | 'refused' | 'aborted', reason: string): void };
   /** Appends to the audit log (no personal data). */
   audit(entry: { action: 'link_attempt' | 'login_refused'; outcome: 'ok' | 'refused' | 'failed'; reason?: string; esiaOid?: string; journalId?: string; accountId?: string; method?: string }): Promise<void>;
   /** Remembers the account for tokens and userinfo. */
@@ -54,6 +65,10 @@ export interface InteractionDeps {
   recordLink(input: { person: LoginPerson; account: JournalAccount; method: 'auto' | 'manual-password'; evidence: string[]; address: string }): Promise<{ ok: boolean }>;
   /** The session account id for this client (the journal's account id, or journal:account for unbound clients). */
   sessionAccountId(journalBound: boolean, account: JournalAccount): string;
+  /** Parental consent (store, eligibility, notifications). */
+  consent: ConsentDeps;
+  timeZone: string;
+  clock: () => Date;
 }
 
 const stateKey = (uid: string) => `login:${uid}`;
@@ -64,16 +79,16 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   const ttl = config.ttl.interaction;
 
   /** The interaction of this browser (its cookie) and our state for it, or an "expired" page. */
-  async function load(ctx: Context, uid?: string) {
+  async function load(ctx: Context, uid?: string, expired?: { title: string; text: string }) {
     let details;
     try {
       details = await provider.interactionDetails(ctx.req, ctx.res);
     } catch {
-      showExpired(ctx);
+      showExpired(ctx, expired);
       return undefined;
     }
     if (uid !== undefined && details.uid !== uid) {
-      showExpired(ctx);
+      showExpired(ctx, expired);
       return undefined;
     }
     let state = (await kv.get(stateKey(details.uid))) as LoginState | undefined;
@@ -111,6 +126,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   }
 
   async function refuse(ctx: Context, uid: string, state: LoginState, text: RefusalText): Promise<void> {
+    deps.metrics?.login('refused', text.description);
     state.refusal = { error: text.error, description: text.description };
     await save(uid, state);
     ctx.type = 'html';
@@ -182,24 +198,28 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     } catch (err) {
       deps.log.warn({ err: describe(err) }, 'ESIA login failed');
       if (err instanceof EsiaError && err.code === 'ERR_ESIA_ACCESS_DENIED') {
+        deps.metrics?.login('refused', 'esia_login_declined');
         return finishWith(ctx, { error: 'access_denied', error_description: 'esia_login_declined' });
       }
       const unavailable = err instanceof EsiaError && ['ERR_ESIA_UNAVAILABLE', 'ERR_ESIA_TIMEOUT', 'ERR_ESIA_SERVER'].includes(err.code);
       return refuse(ctx, details.uid, state, unavailable ? UNAVAILABLE.esia : UNAVAILABLE.failed);
     }
     state.person = person;
+    state.ageGroup = ageGroupOf(person.birthDate, deps.clock(), deps.timeZone);
+    if (needsConsent(state)) state.kidKeys = await kidKeysFor(deps.consent, { ...person, snils });
     await continueWithAccounts(ctx, details.uid, state, journalId, snils);
   });
 
   async function continueWithAccounts(ctx: Context, uid: string, state: LoginState, journalId: string | undefined, snils?: string) {
     const role = state.role!;
     const person = state.person!;
+    const rule = ruleFor(config.policy, role, state.ageGroup);
     let outcome;
     let autoLink: AutoLinkOutcome = { kind: 'none' };
     const adapter = journalId ? deps.adapters.get(journalId) : undefined;
     try {
-      outcome = await linkedAccounts({ person, role, journalId, links: deps.links, adapters: deps.adapters, minLevel: config.minLevel });
-      if (outcome.kind === 'none' && adapter && meetsLevel(person.level, config.linking.autoLinkMinLevel)) {
+      outcome = await linkedAccounts({ person, role, journalId, links: deps.links, adapters: deps.adapters, policy: config.policy, ageGroup: state.ageGroup });
+      if (outcome.kind === 'none' && adapter && allows(person.level, rule.autoLink)) {
         autoLink = await findAutoLinkMatch({ adapter, role, person, snils, matchByNameAndBirthDate: config.linking.matchByNameAndBirthDate });
       }
     } catch (err) {
@@ -208,7 +228,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       return refuse(ctx, uid, state, UNAVAILABLE.journal);
     }
     if (outcome.kind === 'refused') {
-      return refuse(ctx, uid, state, refusalText(outcome.reason, role, person.level, config.minLevel[role]));
+      return refuse(ctx, uid, state, refusalText(outcome.reason, role, person.level, rule.login));
     }
     if (outcome.kind === 'none' && autoLink.kind === 'match') {
       const linked: JournalAccount[] = [];
@@ -219,7 +239,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       if (!linked.length) return refuse(ctx, uid, state, CONFLICT);
       outcome = { kind: 'accounts' as const, accounts: linked };
     }
-    if (outcome.kind === 'none' && adapter && meetsLevel(person.level, config.linking.autoLinkMinLevel)) {
+    if (outcome.kind === 'none' && adapter && allows(person.level, rule.autoLink)) {
       await deps.audit({
         action: 'link_attempt',
         outcome: 'refused',
@@ -230,7 +250,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       });
     }
     if (outcome.kind === 'none') {
-      if (adapter && hasPasswordCheck(adapter) && meetsLevel(person.level, config.linking.manualLinkMinLevel)) {
+      if (adapter && hasPasswordCheck(adapter) && allows(person.level, rule.manualLink)) {
         state.manualLink = autoLink.kind === 'ambiguous' ? 'ambiguous' : 'none';
         // Going back from here tells the journal that no account is linked yet.
         state.refusal = { error: 'access_denied', description: 'no_linked_account' };
@@ -239,7 +259,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
         ctx.body = manualLinkPage(uid, state.csrf, await clientNameOf(ctx), state.manualLink);
         return;
       }
-      return refuse(ctx, uid, state, refusalText('no_account', role, person.level, config.minLevel[role]));
+      return refuse(ctx, uid, state, refusalText('no_account', role, person.level, rule.login));
     }
     if (outcome.accounts.length === 1) return finishLogin(ctx, uid, state, outcome.accounts[0]!, journalId !== undefined);
     state.choices = Object.fromEntries(outcome.accounts.map((a, i) => [`a${i}`, a]));
@@ -261,17 +281,99 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     await finishLogin(ctx, loaded.details.uid, loaded.state, account, loaded.journalId !== undefined);
   });
 
+  /** A pupil aged 14–17 with their own (not a child) ESIA account, when the region asks for consent. */
+  function needsConsent(state: LoginState): boolean {
+    return config.consent.enabled && state.role === 'pupil' && state.ageGroup === '14_17' && state.person?.child === false;
+  }
+
   async function finishLogin(ctx: Context, uid: string, state: LoginState, account: JournalAccount, bound: boolean) {
     const person = state.person!;
-    await completeLogin(ctx, uid, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate });
+    let consent: AccountSnapshot['consent'];
+    if (needsConsent(state)) {
+      const linked = await deps.links.linksOf(person.oid, { role: 'pupil' });
+      const accounts = linked.map((l) => ({ journalId: l.journalId, accountId: l.accountId }));
+      if (!accounts.some((a) => a.journalId === account.journalId && a.accountId === account.accountId)) {
+        accounts.push({ journalId: account.journalId, accountId: account.accountId });
+      }
+      let result;
+      try {
+        result = await consentForLogin(deps.consent, { oid: person.oid, kidKeys: state.kidKeys ?? [] }, accounts);
+      } catch (err) {
+        if (!isAdapterError(err)) throw err;
+        deps.log.warn({ err: describe(err), journalId: err.journalId }, 'journal unavailable while asking for consent');
+        return refuse(ctx, uid, state, UNAVAILABLE.journal);
+      }
+      if (result.state === 'pending') {
+        state.consent = { id: result.record.id, account, bound };
+        state.refusal = { error: 'access_denied', description: 'parental_consent_required' };
+        await save(uid, state);
+        ctx.status = 303;
+        ctx.redirect(`/interaction/${uid}/consent`);
+        return;
+      }
+      consent = 'granted';
+    }
+    await completeLogin(ctx, uid, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate, consent });
   }
+
+  /** The pupil's waiting page: explains, waits, and finishes the login once a parent approves. */
+  router.get('/interaction/:uid/consent', async (ctx) => {
+    const loaded = await load(ctx, ctx.params.uid, CONSENT_LOGIN_EXPIRED);
+    if (!loaded) return;
+    const { state, details } = loaded;
+    if (!state.consent || !state.person) return showExpired(ctx);
+    const record = await deps.consent.store.get(state.consent.id);
+    const open = await deps.consent.store.openOf(state.person.oid);
+    if (open?.state === 'granted') {
+      const { account, bound } = state.consent;
+      const person = state.person;
+      return completeLogin(ctx, details.uid, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate, consent: 'granted' });
+    }
+    if (record?.state === 'declined') return refuse(ctx, details.uid, state, CONSENT.declined);
+    if (!record || record.state !== 'pending' || open?.id !== record.id) return refuse(ctx, details.uid, state, CONSENT.closed);
+    const nonce = randomBytes(16).toString('base64');
+    ctx.set(
+      'Content-Security-Policy',
+      `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'`,
+    );
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = consentWaitingPage({
+      uid: details.uid,
+      csrf: state.csrf,
+      nonce,
+      parentsFound: record.eligible.length > 0,
+      cabinetUrl: `${deps.issuer}/cabinet`,
+      pollSeconds: config.consent.pollSeconds,
+      schoolLogin: schoolLoginAvailable(loaded.journalId),
+    });
+  });
+
+  /** What the waiting page polls: the request's state, nothing else. */
+  router.get('/interaction/:uid/consent/status', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    let uid: string | undefined;
+    try {
+      uid = (await provider.interactionDetails(ctx.req, ctx.res)).uid;
+    } catch {
+      uid = undefined;
+    }
+    const state = uid === ctx.params.uid ? ((await kv.get(stateKey(uid))) as LoginState | undefined) : undefined;
+    if (!state?.consent || !state.person) {
+      ctx.body = { state: 'login_expired' };
+      return;
+    }
+    const open = await deps.consent.store.openOf(state.person.oid);
+    const record = open?.id === state.consent.id ? open : await deps.consent.store.get(state.consent.id);
+    ctx.body = { state: open?.state === 'granted' ? 'granted' : (record?.state ?? 'expired') };
+  });
 
   /** Remembers the account for tokens and userinfo, and finishes the interaction as a login. */
   async function completeLogin(
     ctx: Context,
     uid: string,
     account: JournalAccount,
-    how: { bound: boolean; acr: Acr; amr: string[]; birthDate?: string },
+    how: { bound: boolean; acr: Acr; amr: string[]; birthDate?: string; consent?: AccountSnapshot['consent'] },
   ) {
     await deps.saveSnapshot({
       journalId: account.journalId,
@@ -280,8 +382,10 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       institution: account.institution,
       fullName: account.fullName,
       birthDate: how.birthDate ?? account.birthDate,
+      ...(how.consent ? { consent: how.consent } : {}),
     });
     await kv.delete(stateKey(uid));
+    deps.metrics?.login('success', how.acr === 'school-password' ? 'school_password' : 'esia');
     await finishWith(ctx, { login: { accountId: deps.sessionAccountId(how.bound, account), acr: how.acr, amr: how.amr, remember: true } });
   }
 
@@ -385,14 +489,15 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (!loaded || !csrfOk(ctx, loaded.state)) return;
     const refusal = loaded.state.refusal ?? { error: 'access_denied', description: 'login_cancelled' };
     await kv.delete(stateKey(loaded.details.uid));
+    deps.metrics?.login('aborted', refusal.description);
     await finishWith(ctx, { error: refusal.error, error_description: refusal.description });
   });
 }
 
-function showExpired(ctx: Context): void {
+function showExpired(ctx: Context, text: { title: string; text: string } = EXPIRED): void {
   ctx.status = 400;
   ctx.type = 'html';
-  ctx.body = errorPage(EXPIRED.title, EXPIRED.text);
+  ctx.body = errorPage(text.title, text.text);
 }
 
 /** Error details for logs: code and message, never request data. */

@@ -14,7 +14,7 @@ import type { EsiaClient } from '../esia/client.ts';
 import { EsiaError } from '../esia/errors.ts';
 import type { LinkStore } from '../links/store.ts';
 import { readPerson, isAdapterError, type LoginPerson } from '../login/flow.ts';
-import { meetsLevel } from '../login/policy.ts';
+import { ageGroupOf, allows, ruleFor } from '../login/policy.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { errorPage } from '../views/pages.ts';
 import { signLinkResult, verifyLinkRequest, type LinkResultStatus } from './journal-initiated.ts';
@@ -36,6 +36,8 @@ export interface LinkRouteDeps {
   signingJwk: JWK & { kid: string; alg: string };
   log: Logger;
   clock: () => Date;
+  /** The region's time zone (ages). */
+  timeZone: string;
   recordLink(input: { person: LoginPerson; account: { journalId: string; accountId: string; role: 'parent' | 'pupil' | 'staff' }; method: 'journal-initiated'; evidence: string[]; address: string }): Promise<{ ok: boolean }>;
 }
 
@@ -105,7 +107,6 @@ export function registerLinkRoutes(router: Router, deps: LinkRouteDeps): void {
       return answer('refused', err instanceof EsiaError && err.code === 'ERR_ESIA_ACCESS_DENIED' ? 'esia_login_declined' : 'esia_unavailable');
     }
     if (person.deleted) return answer('refused', 'esia_account_deleted');
-    if (!meetsLevel(person.level, deps.config.linking.manualLinkMinLevel)) return answer('refused', 'esia_level_too_low');
     const adapter = deps.adapters.get(flow.journalId);
     let account;
     try {
@@ -115,6 +116,10 @@ export function registerLinkRoutes(router: Router, deps: LinkRouteDeps): void {
       return answer('refused', 'journal_unavailable');
     }
     if (!account) return answer('refused', 'unknown_account');
+    const group = ageGroupOf(person.birthDate, deps.clock(), deps.timeZone);
+    const rule = ruleFor(deps.config.policy, account.role, group);
+    if (rule.manualLink === 'none') return answer('refused', 'age_not_allowed');
+    if (!allows(person.level, rule.manualLink)) return answer('refused', 'esia_level_too_low');
     const holder = await deps.links.personOf(flow.journalId, flow.accountId);
     if (holder === person.oid) return answer('already_linked');
     if (holder) return answer('linked_to_another_person');

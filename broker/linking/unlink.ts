@@ -26,6 +26,8 @@ export interface UnlinkDeps {
   clock: () => Date;
   /** The KV key of an account's remembered snapshot. */
   snapshotKey(journalId: string, accountId: string): string;
+  /** Counts removed links (metrics). */
+  metrics?: { unlink(actor: string): void };
 }
 
 export async function unlinkAccount(
@@ -39,20 +41,29 @@ export async function unlinkAccount(
     ...(input.reason ? { reason: input.reason } : {}),
   });
   if (!removed) return false;
-  await deps.kv.delete(deps.snapshotKey(input.journalId, input.accountId));
-  const notify = deps.clients.filter((c) => c.journal === input.journalId && c.backchannelLogoutUri);
+  deps.metrics?.unlink(input.actor.kind);
+  await endAccountSessions(deps, input.journalId, input.accountId);
+  return true;
+}
+
+/**
+ * Ends a journal account's sessions at the broker: its remembered snapshot goes (sessions need a new
+ * login, userinfo and refresh stop resolving) and the journal's clients hear it on the back channel.
+ */
+export async function endAccountSessions(deps: UnlinkDeps, journalId: string, accountId: string): Promise<void> {
+  await deps.kv.delete(deps.snapshotKey(journalId, accountId));
+  const notify = deps.clients.filter((c) => c.journal === journalId && c.backchannelLogoutUri);
   await Promise.all(
     notify.map(async (c) => {
       // oidc-provider's Client model sends the signed logout token (its typings do not declare the method).
       const client = (await deps.provider.Client.find(c.clientId)) as unknown as
         | { backchannelLogout(sub: string, sid?: string): Promise<void> }
         | undefined;
-      await client?.backchannelLogout(input.accountId).catch((err: Error) => {
-        deps.log.warn({ clientId: c.clientId, message: err.message }, 'back-channel logout after unlink failed');
+      await client?.backchannelLogout(accountId).catch((err: Error) => {
+        deps.log.warn({ clientId: c.clientId, message: err.message }, 'back-channel logout failed');
       });
     }),
   );
-  return true;
 }
 
 /** The journal authenticates as one of its confidential OIDC clients (HTTP Basic). */

@@ -8,6 +8,8 @@ import { ruDateToIso } from '../../adapters/normalize.ts';
 import type { EsiaClient, EsiaTokenSet } from '../esia/client.ts';
 import { deriveAccountLevel, type AccountLevel } from '../esia/person.ts';
 import type { LinkStore } from '../links/store.ts';
+import type { KidFacts } from '../consent/service.ts';
+import type { AgeGroup, Policy } from '../../config/broker.ts';
 import { checkLoginPolicy, type Refusal } from './policy.ts';
 
 /** The ESIA person as the login keeps it (no SNILS, no documents). */
@@ -25,11 +27,18 @@ export interface LoginPerson {
   readonly amr: readonly string[];
 }
 
-/** The person as the login keeps it, and their SNILS for this request's lookups only (never stored). */
-export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promise<{ person: LoginPerson; snils?: string }> {
+/** The person as the login keeps it, and their SNILS and children (where the scopes allow) for this request only (never stored). */
+export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promise<{ person: LoginPerson; snils?: string; kids: KidFacts[] }> {
   const person = await esia.fetchPerson(tokens);
   const { level, child } = deriveAccountLevel({ idToken: tokens.id, person });
-  return { snils: person.snils, person: {
+  const kids = person.kids.map((k) => ({
+    lastName: k.lastName,
+    firstName: k.firstName,
+    middleName: k.middleName,
+    birthDate: k.birthDate ? ruDateToIso(k.birthDate) : undefined,
+    snils: k.snils,
+  }));
+  return { snils: person.snils, kids, person: {
     oid: String(tokens.access.oid),
     level,
     child,
@@ -58,9 +67,10 @@ export async function linkedAccounts(input: {
   journalId?: string;
   links: LinkStore;
   adapters: ReadonlyMap<string, JournalAdapter>;
-  minLevel: Readonly<Record<Role, AccountLevel>>;
+  policy: Policy;
+  ageGroup: AgeGroup | undefined;
 }): Promise<AccountsOutcome> {
-  const refusal = checkLoginPolicy(input.person, input.role, input.minLevel);
+  const refusal = checkLoginPolicy(input.person, input.role, input.policy, input.ageGroup);
   if (refusal) return { kind: 'refused', reason: refusal };
   const links = await input.links.linksOf(input.person.oid, { journalId: input.journalId, role: input.role });
   const accounts: JournalAccount[] = [];

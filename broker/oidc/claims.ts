@@ -11,7 +11,7 @@ export const SCOPE_CLAIMS = {
   profile: ['name', 'family_name', 'given_name', 'middle_name'],
   role: ['role'],
   institution: ['institution'],
-  age_group: ['age_group'],
+  age_group: ['age_group', 'consent_status'],
 } as const;
 
 export const SCOPES = [...Object.keys(SCOPE_CLAIMS), 'offline_access'];
@@ -31,6 +31,8 @@ export interface AccountSnapshot {
   readonly fullName: { readonly lastName: string; readonly firstName: string; readonly middleName?: string };
   /** ISO `yyyy-MM-dd`, where known (ESIA's, else the journal's). */
   readonly birthDate?: string;
+  /** A pupil aged 14–17 logged in with their own ESIA account after a parent consented. */
+  readonly consent?: 'granted';
 }
 
 /** The age group on `today` (ISO date in the region's zone) for a birth date. */
@@ -54,5 +56,6 @@ export function claimsOf(snapshot: AccountSnapshot, today: string): Record<strin
     role: snapshot.role,
     institution: { id: snapshot.institution.id, name: snapshot.institution.name },
     age_group: ageGroup(snapshot.birthDate, today),
+    ...(snapshot.consent ? { consent_status: snapshot.consent } : {}),
   };
 }

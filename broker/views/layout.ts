@@ -3,7 +3,13 @@ import { BASE_STYLE, html, SafeHtml } from '../../core/html.ts';
 
 const BROKER_STYLE = `header{background:#1d3f72}a{color:#0d4cd3}.actions form{margin:0}`;
 
-export function brokerPage(title: string, body: SafeHtml, alert?: string): string {
+/** A page script: inline, allowed by the page's CSP nonce. */
+export interface PageScript {
+  nonce: string;
+  code: string;
+}
+
+export function brokerPage(title: string, body: SafeHtml, alert?: string, script?: PageScript): string {
   return html`<!doctype html>
 <html lang="ru">
 <head>
@@ -19,6 +25,7 @@ export function brokerPage(title: string, body: SafeHtml, alert?: string): strin
 ${alert ? html`<div class="error" role="alert">${alert}</div>` : ''}
 ${body}
 </main>
+${script ? html`<script nonce="${script.nonce}">${new SafeHtml(script.code)}</script>` : ''}
 </body>
 </html>`.html;
 }

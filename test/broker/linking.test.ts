@@ -11,7 +11,8 @@ import { csrfOf, follow, JOURNAL_ID, passEsia, startAuthorization, startBroker, 
 
 let env: BrokerEnv;
 beforeAll(async () => {
-  env = await startBroker({ journal: 'sql', brokerConfig: { linking: { maxFailuresPerPerson: 3 } } });
+  // Linking is the subject here: pupils' logins are not held for a parent's consent (see test/consent).
+  env = await startBroker({ journal: 'sql', brokerConfig: { linking: { maxFailuresPerPerson: 3 }, consent: { enabled: false } } });
 });
 afterAll(() => env?.close());
 

@@ -17,12 +17,14 @@ import { sqlAdapter } from '../../adapters/sql/index.ts';
 import { fixtureAdapterConfig } from '../../adapters/sql/fixture/queries.ts';
 import { createScratchDatabase, seedJournalDatabase } from '../../adapters/sql/fixture/seed.ts';
 import type { JournalAdapter } from '../../adapters/types.ts';
-import { silentLogger } from '../../core/log.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
+import { createMetrics } from '../../broker/metrics.ts';
 import { createOutbound } from '../../core/outbound.ts';
 import { createBroker, type Broker } from '../../broker/app.ts';
 import { createTestStores } from './stores.ts';
 import { createLinkStore } from '../../broker/links/store.ts';
 import { createAuditLog } from '../../broker/audit/log.ts';
+import { createConsentStore } from '../../broker/consent/store.ts';
 import type { KeyValueStore } from '../../broker/store/types.ts';
 import { esiaClientFor, startMockEsia, type MockEsiaEnv, type ScriptedBrowser } from './mock-esia.ts';
 
@@ -46,7 +48,17 @@ export interface BrokerEnv {
 }
 
 export async function startBroker(
-  options: { brokerConfig?: Record<string, unknown>; store?: 'memory' | 'redis'; journal?: 'roster' | 'sql' | 'down' } = {},
+  options: {
+    brokerConfig?: Record<string, unknown>;
+    store?: 'memory' | 'redis';
+    journal?: 'roster' | 'sql' | 'down';
+    /** Another Redis than the machine's (e.g. a private one with AOF, to kill). */
+    redisUrl?: string;
+    /** The broker's clock (ages, consent times); default mock-esia's, so moving that clock makes people older. */
+    clock?: () => Date;
+    /** The broker's logger; default silent (TEST_BROKER_LOG=1: the console). */
+    log?: Logger;
+  } = {},
 ): Promise<BrokerEnv> {
   const esia = await startMockEsia();
   const { server, url, close: stopListening } = await listen(0);
@@ -67,7 +79,7 @@ export async function startBroker(
     const { config: rosterConfig } = await writeRosterFixture(mkdtempSync(join(tmpdir(), 'broker-roster-')), seed, 'json');
     adapter = await rosterAdapter.create(JOURNAL_ID, rosterConfig, deps);
   }
-  const testStores = createTestStores(options.store ?? 'memory', 'test-broker');
+  const testStores = createTestStores(options.store ?? 'memory', 'test-broker', options.redisUrl);
   const stores = testStores.stores;
   const kv = stores.kv;
   const config = brokerSchema.parse({
@@ -87,16 +99,21 @@ export async function startBroker(
     ],
     ...options.brokerConfig,
   });
+  const metrics = createMetrics({ defaultMetrics: false });
   const broker = createBroker({
     config,
     issuer: url,
-    esia: esiaClientFor(esia),
+    esia: esiaClientFor(esia, { observer: metrics.esia }),
+    metrics,
+    redis: stores.redis,
     kv,
     oidcAdapter: stores.oidcAdapter,
     links: createLinkStore(stores),
     audit: createAuditLog(stores),
+    consents: createConsentStore(stores),
     adapters: new Map([[JOURNAL_ID, adapter]]),
-    log: process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger,
+    clock: options.clock ?? (() => esia.app.esia.clock.now()),
+    log: options.log ?? (process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger),
   });
   server.on('request', broker.app.callback());
   return {
@@ -107,6 +124,7 @@ export async function startBroker(
     adapter,
     close: async () => {
       await stopListening();
+      await broker.stop();
       await adapter.close();
       await dropDatabase();
       await testStores.close();
@@ -179,14 +197,15 @@ export async function submit(browser: ScriptedBrowser, url: string, form: Record
 /** Goes through mock-esia's login and consent pages from its authorization URL to the next broker stop. */
 export async function passEsia(browser: ScriptedBrowser, esiaUrl: string, persona: string) {
   const base = new URL(esiaUrl).origin;
-  let { url } = await follow(browser, esiaUrl);
-  if (new URL(url).pathname === '/login') {
-    const req = new URL(url).searchParams.get('req')!;
-    ({ url } = await submit(browser, `${base}/login`, { req, persona }));
+  let stop = await follow(browser, esiaUrl);
+  if (new URL(stop.url).origin === base && new URL(stop.url).pathname === '/login') {
+    const req = new URL(stop.url).searchParams.get('req')!;
+    stop = await submit(browser, `${base}/login`, { req, persona });
   }
-  if (new URL(url).pathname === '/consent') {
-    const req = new URL(url).searchParams.get('req')!;
+  if (new URL(stop.url).origin === base && new URL(stop.url).pathname === '/consent') {
+    const req = new URL(stop.url).searchParams.get('req')!;
     return submit(browser, `${base}/consent`, { req, decision: 'allow' });
   }
-  return follow(browser, url);
+  // Already back at the broker (mock-esia remembered this person's consent): the stop reached is the answer.
+  return stop;
 }

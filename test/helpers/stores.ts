@@ -11,11 +11,11 @@ export interface TestStores {
   close(): Promise<void>;
 }
 
-export function createTestStores(kind: 'memory' | 'redis', name = 'test'): TestStores {
+export function createTestStores(kind: 'memory' | 'redis', name = 'test', url = 'redis://127.0.0.1:6379'): TestStores {
   const prefix = `${name}:${randomBytes(6).toString('hex')}:`;
   const stores =
     kind === 'redis'
-      ? createStores({ redis: { url: 'redis://127.0.0.1:6379', keyPrefix: prefix } }, { log: silentLogger })
+      ? createStores({ redis: { url, keyPrefix: prefix, timeoutMs: 2000 } }, { log: silentLogger })
       : createStores({ memory: true }, { log: silentLogger });
   const keys = async () => (stores.redis ? (await stores.redis.keys(`${prefix}*`)).map((k) => k.slice(prefix.length)) : []);
   return {

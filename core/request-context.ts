@@ -1,0 +1,38 @@
+/**
+ * The request a log line belongs to: the broker runs each request inside `runWithRequestId`, and
+ * loggers add `reqId` to every line written meanwhile (however deep the call, whichever logger), so
+ * nothing has to pass a child logger along.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from './log.ts';
+
+const storage = new AsyncLocalStorage<{ readonly requestId: string }>();
+
+/** What an incoming `X-Request-Id` may be to be kept: letters, digits, `-`, `_`, `.`; 8 to 64 long. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** The incoming id when it is sane, else a fresh UUID. */
+export function requestIdFrom(incoming: string | undefined): string {
+  return incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+}
+
+export function runWithRequestId<T>(requestId: string, run: () => T): T {
+  return storage.run({ requestId }, run);
+}
+
+/** The id of the request being served, if any. */
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
+
+/** A logger that adds `reqId` of the current request to every line (any Logger underneath). */
+export function withRequestContext(log: Logger): Logger {
+  const wrap =
+    (write: Logger['info']) =>
+    (obj: Record<string, unknown>, msg?: string): void => {
+      const reqId = currentRequestId();
+      write(reqId ? { ...obj, reqId } : obj, msg);
+    };
+  return { debug: wrap(log.debug.bind(log)), info: wrap(log.info.bind(log)), warn: wrap(log.warn.bind(log)), error: wrap(log.error.bind(log)) };
+}
