@@ -3,6 +3,7 @@
  * only) retries with exponential backoff and jitter. Network failures and timeouts become typed
  * errors. Injected into the ESIA client and the adapters; tests pass the real thing.
  */
+import { createNodeFetch } from './node-fetch.ts';
 import { BaseError } from './errors.ts';
 
 export type OutboundErrorCode = 'ERR_OUTBOUND_TIMEOUT' | 'ERR_OUTBOUND_NETWORK';
@@ -17,7 +18,7 @@ export interface OutboundOptions {
   /** First backoff delay, milliseconds (doubles each attempt, with jitter; default 100). */
   backoffMs?: number;
   userAgent?: string;
-  /** The fetch implementation; default the global one. */
+  /** The fetch implementation; default `createNodeFetch()` (node:http/https, keep-alive). */
   fetch?: typeof fetch;
 }
 
@@ -28,10 +29,13 @@ export interface OutboundRequest extends Omit<RequestInit, 'signal'> {
 
 export type Outbound = (url: string, init?: OutboundRequest) => Promise<Response>;
 
+/** The default transport: node:http(s) with keep-alive (see node-fetch.ts for why not the global fetch). */
+const defaultFetch = createNodeFetch();
+
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 export function createOutbound(options: OutboundOptions): Outbound {
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? defaultFetch;
   const retries = options.retries ?? 2;
   const backoffMs = options.backoffMs ?? 100;
   const userAgent = options.userAgent ?? 'esia-school-broker';

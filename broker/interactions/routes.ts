@@ -19,6 +19,7 @@ import { isAdapterError, linkedAccounts, readPerson, type LoginPerson } from '..
 import type { KeyValueStore } from '../store/types.ts';
 import type { Acr, AccountSnapshot } from '../oidc/claims.ts';
 import { errorPage, institutionPage, manualLinkPage, refusalPage, rolePage, schoolLoginPage } from '../views/pages.ts';
+import { grantForConsentPrompt } from './oidc-consent.ts';
 import { findAutoLinkMatch, type AutoLinkOutcome } from '../linking/auto.ts';
 import { ageGroupOf, allows, ruleFor } from '../login/policy.ts';
 import type { AgeGroup } from '../../config/broker.ts';
@@ -149,6 +150,9 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     const loaded = await load(ctx, ctx.params.uid);
     if (!loaded) return;
     const { details, state } = loaded;
+    if (details.prompt.name === 'consent' && details.session?.accountId) {
+      return finishWith(ctx, { consent: { grantId: await grantForConsentPrompt(provider, details) } });
+    }
     const requested = details.params.role;
     if (!state.role && typeof requested === 'string' && (ROLES as readonly string[]).includes(requested)) {
       state.role = requested as Role;

@@ -71,6 +71,9 @@ export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisCl
     // A request waits through a short outage (a Sentinel failover), then fails instead of hanging.
     maxRetriesPerRequest: 3,
     enableOfflineQueue: true,
+    // Commands issued in the same event-loop turn (by concurrent requests) go out in one write: far
+    // fewer syscalls under load, the same commands and results (bench/login.ts measures it).
+    enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     // After a failover the old primary answers READONLY: reconnect (to the new one) and resend.
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
@@ -110,6 +113,7 @@ export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisCl
     const options: ClusterOptions = {
       keyPrefix,
       enableOfflineQueue,
+      enableAutoPipelining: true,
       lazyConnect: false,
       scaleReads: 'master',
       clusterRetryStrategy: (times) => Math.min(times * 200, 2000),

@@ -1,0 +1,126 @@
+/**
+ * The benchmark's processes: each server under test runs in its own child (so its CPU time and RSS are
+ * its alone), started with `fork` and driven over IPC; and a private redis-server on a free port.
+ * Children exit when the parent goes away (IPC disconnect), so a killed benchmark leaves nothing behind.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../../core/listen.ts';
+
+/** CPU and memory of a child, as it reports them (`process.cpuUsage()`, /proc/self/status). */
+export interface ChildStats {
+  /** User + system CPU time since the process started, milliseconds. */
+  cpuMs: number;
+  rssMb: number;
+  /** Peak RSS (VmHWM) since start or the last `resetPeak()`, MB. */
+  peakRssMb: number;
+}
+
+export interface Child {
+  readonly pid: number;
+  /** What the child sent with `ready` (its URL and anything else it reports). */
+  readonly info: Record<string, unknown>;
+  stats(): Promise<ChildStats>;
+  /** Resets the kernel's peak RSS counter of the child (writes 5 to /proc/<pid>/clear_refs). */
+  resetPeak(): void;
+  stop(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+/** Every child still running is killed when this process exits, however it exits. */
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/**
+ * Forks `bench/lib/<entry>` under tsx, sends it `options` and waits for its `ready` message.
+ * `execArgv` adds Node flags (e.g. `--cpu-prof`); `discardStdout` drops what it prints (a server's logs).
+ */
+export async function startChild(entry: string, options: unknown, execArgv: string[] = [], discardStdout = false): Promise<Child> {
+  const file = fileURLToPath(new URL(entry, import.meta.url));
+  const child = fork(file, [], { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', discardStdout ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let nextId = 0;
+  const waiting = new Map<number, (value: ChildStats) => void>();
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready`)));
+    child.on('message', (m: { type: string; id?: number } & Record<string, unknown>) => {
+      if (m.type === 'ready') resolve(m);
+      else if (m.type === 'failed') reject(new Error(`${entry} failed to start: ${String(m.message)}`));
+      else if (m.type === 'stats' && m.id !== undefined) waiting.get(m.id)?.(m as unknown as ChildStats);
+    });
+  });
+  child.send({ type: 'start', options });
+  const info = await ready;
+  return {
+    pid: child.pid!,
+    info,
+    stats: () =>
+      new Promise<ChildStats>((resolve) => {
+        const id = nextId++;
+        waiting.set(id, (s) => {
+          waiting.delete(id);
+          resolve(s);
+        });
+        child.send({ type: 'stats', id });
+      }),
+    resetPeak: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.send({ type: 'stop' });
+      }),
+  };
+}
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** A private redis-server on a free loopback port: no snapshots, no AOF (the benchmark's data is throwaway). */
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--logfile', ''], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`redis-server exited (${proc.exitCode})`);
+    if (await canConnect(port)) break;
+    if (Date.now() > deadline) throw new Error('redis-server did not start within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      }),
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

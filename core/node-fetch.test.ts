@@ -1,0 +1,83 @@
+/**
+ * The node:http(s) fetch against a real local server: what it sends and returns, size limit, abort,
+ * and what it refuses.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeFetch } from './node-fetch.ts';
+
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = new URL(req.url!, 'http://x').pathname;
+      if (path === '/echo') {
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('x-multi', ['a', 'b']);
+        res.end(JSON.stringify({ method: req.method, body: Buffer.concat(chunks).toString(), length: req.headers['content-length'] ?? null, agent: req.headers['user-agent'] ?? null }));
+      } else if (path === '/empty') {
+        res.writeHead(204).end();
+      } else if (path === '/big') {
+        res.end(Buffer.alloc(64 * 1024, 0x61));
+      } else if (path === '/redirect') {
+        res.writeHead(302, { location: '/echo' }).end();
+      } // any other path never answers
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+describe('createNodeFetch', () => {
+  const nodeFetch = createNodeFetch({ maxBodyBytes: 32 * 1024 });
+
+  it('sends the method, headers and string body, and returns status, headers and body', async () => {
+    const response = await nodeFetch(`${base}/echo`, { method: 'POST', headers: { 'user-agent': 'test-agent' }, body: 'a=1&b=ж' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('x-multi')).toBe('a, b');
+    expect(await response.json()).toEqual({ method: 'POST', body: 'a=1&b=ж', length: String(Buffer.byteLength('a=1&b=ж')), agent: 'test-agent' });
+  });
+
+  it('returns a 204 without a body and does not follow redirects', async () => {
+    const empty = await nodeFetch(`${base}/empty`);
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+    const redirect = await nodeFetch(`${base}/redirect`);
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe('/echo');
+  });
+
+  it('refuses a response body over the limit', async () => {
+    await expect(nodeFetch(`${base}/big`)).rejects.toThrow(/fetch failed/);
+  });
+
+  it('stops at the abort signal with its reason', async () => {
+    const err = await nodeFetch(`${base}/hang`, { signal: AbortSignal.timeout(100) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DOMException);
+    expect((err as DOMException).name).toBe('TimeoutError');
+  });
+
+  it('refuses what it does not support: other protocols, non-string bodies, http when https is required', async () => {
+    await expect(nodeFetch('ftp://127.0.0.1/x')).rejects.toThrow(/unsupported protocol/);
+    await expect(nodeFetch(`${base}/echo`, { method: 'POST', body: new Uint8Array([1]) })).rejects.toThrow(/only string bodies/);
+    await expect(createNodeFetch({ httpsOnly: 'https only' })(`${base}/echo`)).rejects.toThrow('https only');
+  });
+
+  it('fails as fetch does when nothing listens', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await expect(nodeFetch(`http://127.0.0.1:${port}/`)).rejects.toThrow(TypeError);
+  });
+});
