@@ -231,6 +231,7 @@ export function createBroker(options: BrokerOptions): Broker {
     recordLink: (input) => recordLink(input),
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
     consent: consentDeps,
+    esiaScopes: options.esiaScopes ?? DEFAULT_ESIA_SCOPES,
     timeZone,
     clock,
   });

@@ -23,7 +23,7 @@ import { grantForConsentPrompt } from './oidc-consent.ts';
 import { findAutoLinkMatch, type AutoLinkOutcome } from '../linking/auto.ts';
 import { ageGroupOf, allows, ruleFor } from '../login/policy.ts';
 import type { AgeGroup } from '../../config/broker.ts';
-import { consentForLogin, kidKeysFor, type ConsentDeps } from '../consent/service.ts';
+import { consentForLogin, kidKeysFor, rememberEsiaChildren, type ConsentDeps, type KidFacts } from '../consent/service.ts';
 import { consentWaitingPage } from '../views/consent-pages.ts';
 import { CONFLICT, CONSENT, CONSENT_LOGIN_EXPIRED, EXPIRED, refusalText, SCHOOL_LOGIN_FAILED, UNAVAILABLE, type RefusalText } from './texts.ts';
 
@@ -67,6 +67,8 @@ export interface InteractionDeps {
   sessionAccountId(journalBound: boolean, account: JournalAccount): string;
   /** Parental consent (store, eligibility, notifications). */
   consent: ConsentDeps;
+  /** The ESIA scopes of a login (the client's defaults); a parent's login adds the children scopes. */
+  esiaScopes: readonly string[];
   timeZone: string;
   clock: () => Date;
 }
@@ -138,7 +140,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     await kv.set(esiaKey(esiaState), { uid }, config.ttl.esiaFlow);
     await save(uid, state);
     try {
-      const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: esiaRedirectUri(uid), state: esiaState });
+      const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: esiaRedirectUri(uid), state: esiaState, scopes: esiaScopesFor(state.role) });
       ctx.redirect(url);
     } catch (err) {
       deps.log.error({ err: describe(err) }, 'cannot build the ESIA authorization request');
@@ -191,10 +193,11 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (!state.role) return showExpired(ctx);
     let person: LoginPerson;
     let snils: string | undefined;
+    let kids: KidFacts[] = [];
     try {
       const { code } = deps.esia.parseCallback(query, esiaState);
-      const tokens = await deps.esia.exchangeCode({ code, redirectUri: esiaRedirectUri(details.uid) });
-      ({ person, snils } = await readPerson(deps.esia, tokens));
+      const tokens = await deps.esia.exchangeCode({ code, redirectUri: esiaRedirectUri(details.uid), scopes: esiaScopesFor(state.role) });
+      ({ person, snils, kids } = await readPerson(deps.esia, tokens));
     } catch (err) {
       deps.log.warn({ err: describe(err) }, 'ESIA login failed');
       if (err instanceof EsiaError && err.code === 'ERR_ESIA_ACCESS_DENIED') {
@@ -207,6 +210,8 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     state.person = person;
     state.ageGroup = ageGroupOf(person.birthDate, deps.clock(), deps.timeZone);
     if (needsConsent(state)) state.kidKeys = await kidKeysFor(deps.consent, { ...person, snils });
+    // A parent's ESIA children list makes them eligible for their children's consent requests.
+    if (state.role === 'parent' && kids.length && !person.deleted && !person.child) await rememberEsiaChildren(deps.consent, person.oid, kids);
     await continueWithAccounts(ctx, details.uid, state, journalId, snils);
   });
 
@@ -280,6 +285,12 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (!account || !loaded.state.person) return showExpired(ctx);
     await finishLogin(ctx, loaded.details.uid, loaded.state, account, loaded.journalId !== undefined);
   });
+
+  /** The ESIA scopes of a login: a parent's also read the children list, where consent uses it. */
+  function esiaScopesFor(role: Role | undefined): readonly string[] | undefined {
+    if (role !== 'parent' || !config.consent.enabled || !config.consent.esiaChildren) return undefined;
+    return [...new Set([...deps.esiaScopes, ...config.consent.esiaChildrenScopes])];
+  }
 
   /** A pupil aged 14–17 with their own (not a child) ESIA account, when the region asks for consent. */
   function needsConsent(state: LoginState): boolean {

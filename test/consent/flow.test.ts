@@ -11,6 +11,7 @@ import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
 import { sample } from '../helpers/metrics.ts';
+import { kidKeysOf } from '../../broker/consent/service.ts';
 import { csrfOf, follow, JOURNAL_ID, passEsia, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
@@ -103,6 +104,15 @@ describe('parental consent', () => {
     });
     expect(receiver.bodies[0]!.body).not.toMatch(/Иванов/);
     ivanovRecordId = (payload.consent as { id: string }).id;
+
+    // Her login to the journal (before any cabinet visit) read her ESIA children list.
+    const ivanovKeys = kidKeysOf(await env.broker.consents.matchingSecret(), {
+      lastName: 'Иванов',
+      firstName: 'Пётр',
+      middleName: 'Сергеевич',
+      snils: '123-456-789 64',
+    });
+    expect(await env.broker.consents.kidParents(ivanovKeys[0]!)).toEqual(['1000000001']);
 
     // The journal gets nothing yet: no code while the login is held.
     const { page } = await openCabinet(env, 'parent-ivanova');
