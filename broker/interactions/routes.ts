@@ -193,7 +193,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (!state.role) return showExpired(ctx);
     let person: LoginPerson;
     let snils: string | undefined;
-    let kids: KidFacts[] = [];
+    let kids: KidFacts[];
     try {
       const { code } = deps.esia.parseCallback(query, esiaState);
       const tokens = await deps.esia.exchangeCode({ code, redirectUri: esiaRedirectUri(details.uid), scopes: esiaScopesFor(state.role) });
