@@ -3,8 +3,9 @@
  * its alone), started with `fork` and driven over IPC; and a private redis-server on a free port.
  * Children exit when the parent goes away (IPC disconnect), so a killed benchmark leaves nothing behind.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../core/listen.ts';
@@ -34,13 +35,44 @@ process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
+const root = fileURLToPath(new URL('../../', import.meta.url));
+let compiledRoot: string | undefined;
+
 /**
- * Forks `bench/lib/<entry>` under tsx, sends it `options` and waits for its `ready` message.
+ * Compiles the servers to JavaScript in a temporary folder, as `npm run build` does, so that they run
+ * the way a region runs them: plain `node`, no TypeScript loader (whose worker thread and transformed
+ * sources would count in the server's memory and CPU). Later `startChild` calls fork the compiled files.
+ */
+export function compileServers(): void {
+  if (compiledRoot) return;
+  // Inside the project, so that the compiled files find node_modules.
+  const out = mkdtempSync(join(root, '.bench-build-'));
+  const tsconfig = join(out, 'tsconfig.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: join(root, 'tsconfig.json'),
+      compilerOptions: { noEmit: false, outDir: out, rootDir: root, sourceMap: false, typeRoots: [join(root, 'node_modules/@types')] },
+      include: ['broker', 'adapters', 'mock-esia', 'mock-journal', 'config', 'gost', 'fixtures', 'core', 'bench'].map((d) => join(root, d)),
+      exclude: [join(root, '**/*.test.ts')],
+    }),
+  );
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { stdio: 'inherit' });
+  copyFileSync(join(root, 'fixtures/personas.json'), join(out, 'fixtures/personas.json'));
+  process.once('exit', () => rmSync(out, { recursive: true, force: true }));
+  compiledRoot = out;
+}
+
+/**
+ * Forks `bench/lib/<entry>` (compiled, after `compileServers`; else under tsx), sends it `options` and
+ * waits for its `ready` message.
  * `execArgv` adds Node flags (e.g. `--cpu-prof`); `discardStdout` drops what it prints (a server's logs).
  */
 export async function startChild(entry: string, options: unknown, execArgv: string[] = [], discardStdout = false): Promise<Child> {
-  const file = fileURLToPath(new URL(entry, import.meta.url));
-  const child = fork(file, [], { execArgv: ['--import', 'tsx', ...execArgv], stdio: ['ignore', discardStdout ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
+  const source = fileURLToPath(new URL(entry, import.meta.url));
+  const file = compiledRoot ? join(compiledRoot, source.slice(root.length)).replace(/\.ts$/, '.js') : source;
+  const loader = compiledRoot ? [] : ['--import', 'tsx'];
+  const child = fork(file, [], { cwd: root, execArgv: [...loader, ...execArgv], stdio: ['ignore', discardStdout ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let nextId = 0;

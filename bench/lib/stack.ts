@@ -7,7 +7,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createDevSystem, devSystemRegistration } from '../../mock-esia/demo-system.ts';
-import { startChild, startRedis, type Child, type RedisServer } from './processes.ts';
+import { compileServers, startChild, startRedis, type Child, type RedisServer } from './processes.ts';
 import type { RelyingParty } from './vu.ts';
 
 export const JOURNAL_ID = 'demo-journal';
@@ -33,6 +33,8 @@ export interface Stack {
 }
 
 export async function startStack(options: { bare?: boolean; execArgv?: string[] } = {}): Promise<Stack> {
+  // Servers run compiled, as in production (`--tsx` keeps them under the TypeScript loader).
+  if (!process.argv.includes('--tsx')) compileServers();
   const redis = await startRedis();
   const started: Child[] = [];
   const stopAll = async () => {
