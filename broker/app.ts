@@ -276,6 +276,19 @@ export function createBroker(options: BrokerOptions): Broker {
     try {
       await next();
     } catch (err) {
+      // A request we could not read (malformed or oversized body: the body parsers' 4xx): the sender's fault.
+      const status = (err as { status?: unknown }).status;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        log.info({ status, path: ctx.path, reqId: ctx.state.requestId as string }, 'request refused: unreadable body');
+        ctx.status = status;
+        if (ctx.path.startsWith('/api/')) {
+          ctx.body = { error: 'invalid_request', error_description: 'the request body could not be read' };
+        } else {
+          ctx.type = 'html';
+          ctx.body = errorPage('Запрос не понят', 'Вернитесь на предыдущую страницу и попробуйте ещё раз.');
+        }
+        return;
+      }
       log.error({ err: describe(err), path: ctx.path, reqId: ctx.state.requestId as string }, 'request failed');
       ctx.status = 500;
       ctx.type = 'html';

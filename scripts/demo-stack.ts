@@ -27,11 +27,13 @@ export interface DemoStack {
 
 export async function startDemoStack(options: { ports?: { broker: number; esia: number; journal: number }; log?: Logger } = {}): Promise<DemoStack> {
   const log = options.log ?? silentLogger;
-  const ports = options.ports ?? { broker: 3000, esia: 3001, journal: 3002 };
+  // Ports from the caller (tests), else from the environment (`PORT`, `MOCK_ESIA_PORT`, `MOCK_JOURNAL_PORT`) or the defaults.
+  const given = options.ports;
   const base = loadConfig({
     adapters: adapterSchemas(),
-    overrides: { broker: { port: ports.broker }, mockEsia: { port: ports.esia }, mockJournal: { port: ports.journal } },
+    overrides: given ? { broker: { port: given.broker }, mockEsia: { port: given.esia }, mockJournal: { port: given.journal } } : {},
   });
+  const ports = given ?? { broker: base.broker.port, esia: base.mockEsia.port, journal: base.mockJournal.port };
   const system = createDevSystem('ESIA-BROKER-DEMO');
   const esia = await serveMockEsia(base, { clients: [devSystemRegistration(system)], log: (m, e) => log.error({ err: String(e) }, m) });
 

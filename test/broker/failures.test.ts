@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, PKJWT_KEYS, startAuthorization, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { CLIENT_ID, CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, PKJWT_KEYS, startAuthorization, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 const start = (env: BrokerEnv, extra: Record<string, string> = {}) => startAuthorization(env, { scope: 'openid role', ...extra });
 
@@ -20,6 +20,22 @@ describe('broker failures', () => {
     await env.broker.links.link({ esiaOid: '1000000004', journalId: JOURNAL_ID, accountId: 's-2003', role: 'pupil', method: 'auto', linkedAt: new Date().toISOString() });
   });
   afterAll(() => env?.close());
+
+  it('answers a malformed or oversized body with 4xx and fixed text, never a 500', async () => {
+    const auth = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+    const broken = await fetch(`${env.url}/api/journal/unlink`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: '{"accountId": ' });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ error: 'invalid_request', error_description: 'the request body could not be read' });
+    const huge = await fetch(`${env.url}/cabinet/consents/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `csrf=${'x'.repeat(40_000)}`,
+    });
+    expect(huge.status).toBe(413);
+    const text = await huge.text();
+    expect(text).toContain('Запрос не понят');
+    expect(text).not.toMatch(/Error|at .*\.ts/);
+  });
 
   it('returns access_denied when the person declines at ESIA', async () => {
     const browser = new ScriptedBrowser();
