@@ -119,7 +119,7 @@ export function createBroker(options: BrokerOptions): Broker {
     cookieKeys: keys.cookieKeys,
     ttl: config.ttl,
     adapter: options.oidcAdapter,
-    pairwiseSecret: keys.cookieKeys[0]!,
+    pairwiseSecret: config.pairwiseSecret ?? keys.cookieKeys[keys.cookieKeys.length - 1]!,
     allowPrivateNetworkCallbacks: config.allowPrivateNetworkCallbacks,
     log: (message, details) => log.warn(details, message),
     findAccount: async (ctx, sub, token) => {

@@ -24,6 +24,9 @@ export function developmentDefaults(config: Config): DevelopmentDefault[] {
     const what = shared ? 'generated once and kept in Redis for every instance' : 'generated at start (sessions die with the process)';
     found.push({ key: 'broker.cookieKeys', warning: `no cookie keys: a key is ${what}` });
   }
+  if (!config.broker.pairwiseSecret && config.broker.clients.some((c) => !c.journal)) {
+    found.push({ key: 'broker.pairwiseSecret', warning: 'no pairwise secret: unbound clients get subject ids from the oldest cookie key, which change when it is rotated out' });
+  }
   if (!config.esia) found.push({ key: 'esia', warning: 'no ESIA client configured: mock-esia is used' });
   if (config.broker.publicUrl && !config.broker.publicUrl.startsWith('https://')) {
     found.push({ key: 'broker.publicUrl', warning: 'the public URL is not https: cookies cannot be secure' });

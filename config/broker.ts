@@ -174,6 +174,12 @@ export const brokerSchema = z
     trustProxy: z.union([z.boolean(), z.number().int().min(1).max(16)]).default(false),
     /** Token-signing private keys (PKCS#8 PEM, EC P-256 for ES256 or RSA); the first signs, all are published. */
     signingKeys: z.array(z.string().includes('-----BEGIN PRIVATE KEY-----')).default([]),
+    /**
+     * The secret of pairwise subject ids (`sub` for clients not bound to a journal, e.g. a regional
+     * portal), at least 32 characters. It must never change: a new one gives everyone a new `sub`.
+     * Without it the oldest cookie key is used (development), which rotation would eventually drop.
+     */
+    pairwiseSecret: z.string().min(32).optional(),
     /** Cookie-signing keys, newest first (rotation); at least 32 characters each. */
     cookieKeys: z.array(z.string().min(32)).default([]),
     /** Relying parties. */
