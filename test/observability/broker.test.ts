@@ -138,7 +138,7 @@ describe('broker observability', () => {
     expect(lines.join('\n')).not.toContain('<script>');
   });
 
-  it('logs a failed request with its id through the app error handler, and shows no details', async () => {
+  it('logs an unreadable request with its id through the app error handler, and shows no details', async () => {
     const response = await fetch(`${env.url}/api/journal/unlink`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'broken-body-0001' },
@@ -147,8 +147,9 @@ describe('broker observability', () => {
     expect(response.headers.get('x-request-id')).toBe('broken-body-0001');
     const page = await response.text();
     expect(page).not.toMatch(/SyntaxError|at .*\.js|node_modules/);
-    const failed = logs().find((l) => l.reqId === 'broken-body-0001' && l.msg === 'request failed');
-    expect(failed).toMatchObject({ level: 'error', path: '/api/journal/unlink' });
+    expect(response.status).toBe(400);
+    const failed = logs().find((l) => l.reqId === 'broken-body-0001' && l.msg === 'request refused: unreadable body');
+    expect(failed).toMatchObject({ level: 'info', status: 400, path: '/api/journal/unlink' });
     expect(logs().find((l) => l.reqId === 'broken-body-0001' && l.msg === 'request')).toMatchObject({ status: response.status });
     expect(lines.join('\n')).not.toContain('112-233-445 95');
   });
