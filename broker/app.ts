@@ -54,8 +54,6 @@ export interface BrokerOptions {
   links?: LinkStore;
   /** The consent store; default an in-memory one writing to `audit`. */
   consents?: ConsentStore;
-  /** The ESIA scopes of a login (the cabinet adds the children scopes). */
-  esiaScopes?: readonly string[];
   /** oidc-provider's storage adapter; default its memory adapter (development). */
   oidcAdapter?: Configuration['adapter'];
   adapters: ReadonlyMap<string, JournalAdapter>;
@@ -82,9 +80,6 @@ export interface Broker {
   /** Stops background work (the consent webhook's worker). */
   readonly stop: () => Promise<void>;
 }
-
-/** The ESIA scopes of a login when the options name none (the ESIA client's defaults). */
-const DEFAULT_ESIA_SCOPES = ['openid', 'fullname', 'birthdate', 'gender', 'snils', 'id_doc'];
 
 const snapshotKey = (journalId: string, accountId: string) => `account:${journalId}:${accountId}`;
 
@@ -231,7 +226,6 @@ export function createBroker(options: BrokerOptions): Broker {
     recordLink: (input) => recordLink(input),
     sessionAccountId: (bound: boolean, account: JournalAccount) => (bound ? account.accountId : `${account.journalId}:${account.accountId}`),
     consent: consentDeps,
-    esiaScopes: options.esiaScopes ?? DEFAULT_ESIA_SCOPES,
     timeZone,
     clock,
   });
@@ -261,7 +255,6 @@ export function createBroker(options: BrokerOptions): Broker {
     kv,
     issuer: options.issuer,
     journalNames: options.journalNames ?? new Map(),
-    esiaScopes: options.esiaScopes ?? DEFAULT_ESIA_SCOPES,
     timeZone,
     auditRefusal: (esiaOid, reason) =>
       audit.append({ at: clock().toISOString(), action: 'login_refused', outcome: 'refused', actor: { kind: 'person', id: esiaOid }, esiaOid, method: 'cabinet', reason }),

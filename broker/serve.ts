@@ -59,7 +59,6 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     links: createLinkStore(stores),
     audit: createAuditLog(stores),
     consents: createConsentStore(stores),
-    esiaScopes: config.esia?.scopes,
     journalNames: new Map(config.journals.map((j) => [j.id, j.name])),
     adapters: journals,
     timeZone: config.timeZone,

@@ -18,7 +18,7 @@ import { unlinkAccount, type UnlinkDeps } from '../linking/unlink.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { errorPage } from '../views/pages.ts';
 import { cabinetLandingPage, cabinetPage, cabinetRefusalPage, type CabinetView } from '../views/cabinet-pages.ts';
-import { decide, eligibilityOf, rememberEsiaChildren, revoke, type ConsentDeps } from './service.ts';
+import { decide, eligibilityOf, rememberEsiaChildren, revoke, withChildrenScopes, type ConsentDeps } from './service.ts';
 import type { AccountRef, ConsentRecord } from './store.ts';
 
 const COOKIE = 'broker_cabinet';
@@ -38,8 +38,6 @@ export interface CabinetDeps {
   kv: KeyValueStore;
   issuer: string;
   journalNames: ReadonlyMap<string, string>;
-  /** The ESIA scopes of a login (the cabinet adds the children scopes). */
-  esiaScopes: readonly string[];
   timeZone: string;
   /** Appends a refused cabinet login to the audit log. */
   auditRefusal(esiaOid: string, reason: string): Promise<void>;
@@ -57,11 +55,7 @@ const NOTICES: Record<string, string> = {
 export function registerCabinetRoutes(router: Router, deps: CabinetDeps): void {
   const { kv } = deps;
   const redirectUri = `${deps.issuer}/cabinet/esia`;
-  const scopes = () => {
-    const set = new Set(deps.esiaScopes);
-    if (deps.consent.config.esiaChildren) for (const s of deps.consent.config.esiaChildrenScopes) set.add(s);
-    return [...set];
-  };
+  const scopes = () => withChildrenScopes(deps.esia.scopes, deps.consent.config);
 
   const sessionOf = async (ctx: Context): Promise<{ id: string; session: CabinetSession } | undefined> => {
     const id = ctx.cookies.get(COOKIE);

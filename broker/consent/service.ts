@@ -60,6 +60,11 @@ export function kidKeysOf(secret: Buffer, facts: KidFacts): string[] {
   return keys;
 }
 
+/** A login's ESIA scopes plus those that read the person's children list, where consent uses that list. */
+export function withChildrenScopes(scopes: readonly string[], config: ConsentConfig): readonly string[] {
+  return config.esiaChildren ? [...new Set([...scopes, ...config.esiaChildrenScopes])] : scopes;
+}
+
 /** The kid keys of a person with the store's secret (computed at ESIA login, where SNILS is at hand). */
 export async function kidKeysFor(deps: Pick<ConsentDeps, 'store'>, facts: KidFacts): Promise<string[]> {
   return kidKeysOf(await deps.store.matchingSecret(), facts);
@@ -209,9 +214,12 @@ export async function rememberEsiaChildren(deps: ConsentDeps, parentOid: string,
   const secret = await deps.store.matchingSecret();
   for (const child of children) {
     const keys = kidKeysOf(secret, child);
-    for (const key of keys) await deps.store.addKidParent(key, parentOid);
-    const candidates = new Map<string, ConsentRecord>();
-    for (const key of keys) for (const r of await deps.store.byKidKey(key)) candidates.set(r.id, r);
+    // One round trip for all of a child's keys (the Redis client pipelines concurrent commands).
+    const [, found] = await Promise.all([
+      Promise.all(keys.map((key) => deps.store.addKidParent(key, parentOid))),
+      Promise.all(keys.map((key) => deps.store.byKidKey(key))),
+    ]);
+    const candidates = new Map(found.flat().map((r) => [r.id, r]));
     for (const candidate of candidates.values()) {
       if (candidate.state !== 'pending' || candidate.pupilOid === parentOid || !kidMatches(candidate.kidKeys, keys)) continue;
       await addEligible(deps, candidate.id, { esiaOid: parentOid, evidence: 'esia_children' });

@@ -95,6 +95,11 @@ export class EsiaClient {
     this.certificateHash = signerCertificateHash(options.signer);
   }
 
+  /** The scopes a login asks for unless the request names others. */
+  get scopes(): readonly string[] {
+    return this.options.scopes;
+  }
+
   private timestamp(): string {
     return formatEsiaTimestamp(this.clock(), this.options.timestampOffsetMinutes);
   }

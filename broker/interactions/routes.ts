@@ -23,7 +23,7 @@ import { grantForConsentPrompt } from './oidc-consent.ts';
 import { findAutoLinkMatch, type AutoLinkOutcome } from '../linking/auto.ts';
 import { ageGroupOf, allows, ruleFor } from '../login/policy.ts';
 import type { AgeGroup } from '../../config/broker.ts';
-import { consentForLogin, kidKeysFor, rememberEsiaChildren, type ConsentDeps, type KidFacts } from '../consent/service.ts';
+import { consentForLogin, kidKeysFor, rememberEsiaChildren, withChildrenScopes, type ConsentDeps, type KidFacts } from '../consent/service.ts';
 import { consentWaitingPage } from '../views/consent-pages.ts';
 import { CONFLICT, CONSENT, CONSENT_LOGIN_EXPIRED, EXPIRED, refusalText, SCHOOL_LOGIN_FAILED, UNAVAILABLE, type RefusalText } from './texts.ts';
 
@@ -67,8 +67,6 @@ export interface InteractionDeps {
   sessionAccountId(journalBound: boolean, account: JournalAccount): string;
   /** Parental consent (store, eligibility, notifications). */
   consent: ConsentDeps;
-  /** The ESIA scopes of a login (the client's defaults); a parent's login adds the children scopes. */
-  esiaScopes: readonly string[];
   timeZone: string;
   clock: () => Date;
 }
@@ -289,7 +287,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   /** The ESIA scopes of a login: a parent's also read the children list, where consent uses it. */
   function esiaScopesFor(role: Role | undefined): readonly string[] | undefined {
     if (role !== 'parent' || !config.consent.enabled || !config.consent.esiaChildren) return undefined;
-    return [...new Set([...deps.esiaScopes, ...config.consent.esiaChildrenScopes])];
+    return withChildrenScopes(deps.esia.scopes, config.consent);
   }
 
   /** A pupil aged 14–17 with their own (not a child) ESIA account, when the region asks for consent. */
@@ -333,15 +331,14 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (!loaded) return;
     const { state, details } = loaded;
     if (!state.consent || !state.person) return showExpired(ctx);
-    const record = await deps.consent.store.get(state.consent.id);
-    const open = await deps.consent.store.openOf(state.person.oid);
-    if (open?.state === 'granted') {
+    const { granted, record, stillOpen } = await heldConsent(state.consent.id, state.person.oid);
+    if (granted) {
       const { account, bound } = state.consent;
       const person = state.person;
       return completeLogin(ctx, details.uid, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate, consent: 'granted' });
     }
     if (record?.state === 'declined') return refuse(ctx, details.uid, state, CONSENT.declined);
-    if (!record || record.state !== 'pending' || open?.id !== record.id) return refuse(ctx, details.uid, state, CONSENT.closed);
+    if (!record || record.state !== 'pending' || !stillOpen) return refuse(ctx, details.uid, state, CONSENT.closed);
     const nonce = randomBytes(16).toString('base64');
     ctx.set(
       'Content-Security-Policy',
@@ -374,10 +371,20 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       ctx.body = { state: 'login_expired' };
       return;
     }
-    const open = await deps.consent.store.openOf(state.person.oid);
-    const record = open?.id === state.consent.id ? open : await deps.consent.store.get(state.consent.id);
-    ctx.body = { state: open?.state === 'granted' ? 'granted' : (record?.state ?? 'expired') };
+    const { granted, record } = await heldConsent(state.consent.id, state.person.oid);
+    ctx.body = { state: granted ? 'granted' : (record?.state ?? 'expired') };
   });
+
+  /**
+   * A held login's request, and whether the pupil may now go on: any granted open consent of the pupil
+   * lets the login finish (another login's request may have been approved), and `stillOpen` says
+   * whether the held request is the pupil's open one.
+   */
+  async function heldConsent(id: string, pupilOid: string) {
+    const open = await deps.consent.store.openOf(pupilOid);
+    const record = open?.id === id ? open : await deps.consent.store.get(id);
+    return { granted: open?.state === 'granted', record, stillOpen: open !== undefined && open.id === id };
+  }
 
   /** Remembers the account for tokens and userinfo, and finishes the interaction as a login. */
   async function completeLogin(

@@ -11,7 +11,7 @@ import type { EsiaClient } from '../esia/client.ts';
 import { readPerson } from '../login/flow.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import { brokerPage } from '../views/layout.ts';
-import { errorPage, ROLE_TITLES } from '../views/pages.ts';
+import { errorPage, linkedAccountsList } from '../views/pages.ts';
 import { unlinkAccount, type UnlinkDeps } from './unlink.ts';
 
 const COOKIE = 'broker_my';
@@ -49,14 +49,11 @@ export function registerMyLinksRoutes(
     ctx.body = brokerPage(
       'Мои связи',
       html`<div class="card"><h1>Связанные учётные записи журналов</h1>
-${
-  links.length
-    ? links.map(
-        (l) => html`<div class="card"><p><strong>${deps.journalNames.get(l.journalId) ?? l.journalId}</strong><br>${ROLE_TITLES[l.role]}, учётная запись ${l.accountId}</p>
-<form method="post" action="/my/links/unlink"><input type="hidden" name="csrf" value="${current.session.csrf}"><input type="hidden" name="journal" value="${l.journalId}"><input type="hidden" name="account" value="${l.accountId}"><button class="secondary" type="submit">Отвязать</button></form></div>`,
-      )
-    : html`<p>С вашей учётной записью Госуслуг не связана ни одна учётная запись журнала.</p>`
-}</div>`,
+${linkedAccountsList(
+  links.map((link) => ({ link, journalName: deps.journalNames.get(link.journalId) ?? link.journalId })),
+  current.session.csrf,
+  '/my/links/unlink',
+)}</div>`,
     );
   });
 

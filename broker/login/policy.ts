@@ -23,11 +23,15 @@ export function allows(level: AccountLevel, minimum: PolicyLevel): boolean {
   return minimum !== 'none' && meetsLevel(level, minimum);
 }
 
+/** An ISO date (`yyyy-MM-dd`) as a calendar date. */
+export function isoDate(iso: string): CalendarDate {
+  const [year, month, day] = iso.split('-').map(Number) as [number, number, number];
+  return { year, month, day };
+}
+
 /** Full years on `now` in `timeZone` for an ISO birth date (`yyyy-MM-dd`). */
 export function ageOn(birthDate: string, now: Date, timeZone: string): number {
-  const [year, month, day] = birthDate.split('-').map(Number) as [number, number, number];
-  const birth: CalendarDate = { year, month, day };
-  return fullYears(birth, calendarDateIn(now, timeZone));
+  return fullYears(isoDate(birthDate), calendarDateIn(now, timeZone));
 }
 
 export function ageGroupOfAge(years: number): AgeGroup {

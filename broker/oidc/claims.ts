@@ -4,6 +4,9 @@
  * written at login and read back when tokens and userinfo are made.
  */
 import type { Role } from '../../adapters/types.ts';
+import type { AgeGroup } from '../../config/broker.ts';
+import { fullYears } from '../../fixtures/personas.ts';
+import { ageGroupOfAge, isoDate } from '../login/policy.ts';
 
 /** Scopes the broker offers and the claims each releases. */
 export const SCOPE_CLAIMS = {
@@ -20,8 +23,6 @@ export const SCOPES = [...Object.keys(SCOPE_CLAIMS), 'offline_access'];
 export const ACR_VALUES = ['simplified', 'standard', 'confirmed', 'school-password'] as const;
 export type Acr = (typeof ACR_VALUES)[number];
 
-export type AgeGroup = 'under_14' | '14_17' | 'adult';
-
 /** What the broker remembers about a logged-in journal account (no SNILS, no documents). */
 export interface AccountSnapshot {
   readonly journalId: string;
@@ -37,12 +38,7 @@ export interface AccountSnapshot {
 
 /** The age group on `today` (ISO date in the region's zone) for a birth date. */
 export function ageGroup(birthDate: string | undefined, today: string): AgeGroup | undefined {
-  if (!birthDate) return undefined;
-  const [by, bm, bd] = birthDate.split('-').map(Number) as [number, number, number];
-  const [ty, tm, td] = today.split('-').map(Number) as [number, number, number];
-  let years = ty - by;
-  if (tm < bm || (tm === bm && td < bd)) years -= 1;
-  return years < 14 ? 'under_14' : years < 18 ? '14_17' : 'adult';
+  return birthDate ? ageGroupOfAge(fullYears(isoDate(birthDate), isoDate(today))) : undefined;
 }
 
 /** The claims of a snapshot (oidc-provider filters them by the granted scopes). */

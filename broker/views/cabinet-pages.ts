@@ -5,7 +5,7 @@ import { html, type SafeHtml } from '../../core/html.ts';
 import type { ConsentRecord, ConsentState, ParentEvidence } from '../consent/store.ts';
 import type { Link } from '../links/store.ts';
 import { brokerPage } from './layout.ts';
-import { ROLE_TITLES } from './pages.ts';
+import { linkedAccountsList } from './pages.ts';
 
 export interface CabinetRecordView {
   record: ConsentRecord;
@@ -136,12 +136,7 @@ ${actionForm('revoke', csrf, v.record.id, 'Отозвать разрешение
         }${v.record.revocation ? `, отозвано ${at(v.record.revocation.at)}` : ''}</li>`,
       )}</ul>`
     : html`<p>Истории пока нет.</p>`;
-  const links = view.links.length
-    ? view.links.map(
-        (l) => html`<div class="card"><p><strong>${l.journalName}</strong><br>${ROLE_TITLES[l.link.role]}, учётная запись ${l.link.accountId}</p>
-<form method="post" action="/cabinet/links/unlink"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="journal" value="${l.link.journalId}"><input type="hidden" name="account" value="${l.link.accountId}"><button class="secondary" type="submit">Отвязать</button></form></div>`,
-      )
-    : html`<p>С вашей учётной записью Госуслуг не связана ни одна учётная запись журнала.</p>`;
+  const links = linkedAccountsList(view.links, csrf, '/cabinet/links/unlink');
   return brokerPage(
     'Кабинет родителя',
     html`<div class="card"><h1>Кабинет родителя</h1>

@@ -1,9 +1,19 @@
 /** The pages people see during a login. Every refusal says what to do next. */
 import { html } from '../../core/html.ts';
 import type { Role } from '../../adapters/types.ts';
+import type { Link } from '../links/store.ts';
 import { brokerPage } from './layout.ts';
 
 export const ROLE_TITLES: Record<Role, string> = { parent: 'Родитель', pupil: 'Ученик', staff: 'Сотрудник школы' };
+
+/** A person's linked journal accounts, each with its CSRF-protected unlink form posting to `action`. */
+export function linkedAccountsList(items: readonly { link: Link; journalName: string }[], csrf: string, action: string) {
+  if (!items.length) return html`<p>С вашей учётной записью Госуслуг не связана ни одна учётная запись журнала.</p>`;
+  return items.map(
+    ({ link, journalName }) => html`<div class="card"><p><strong>${journalName}</strong><br>${ROLE_TITLES[link.role]}, учётная запись ${link.accountId}</p>
+<form method="post" action="${action}"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="journal" value="${link.journalId}"><input type="hidden" name="account" value="${link.accountId}"><button class="secondary" type="submit">Отвязать</button></form></div>`,
+  );
+}
 
 const backForm = (uid: string, csrf: string, label = 'Вернуться в журнал') =>
   html`<form method="post" action="/interaction/${uid}/abort"><input type="hidden" name="csrf" value="${csrf}"><button class="secondary" type="submit">${label}</button></form>`;
