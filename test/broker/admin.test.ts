@@ -20,7 +20,7 @@ import { createTestStores } from '../helpers/stores.ts';
 import type { AuditEntry } from '../../broker/audit/log.ts';
 import { startBackchannelReceiver } from '../helpers/backchannel.ts';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { CLIENT_SECRET, codeGrant, csrfOf, follow, JOURNAL_ID, loginThroughEsia, RP_REDIRECT, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 const READ_TOKEN = randomBytes(32).toString('base64url');
 const WRITE_TOKEN = randomBytes(32).toString('base64url');
@@ -202,10 +202,8 @@ describe.each(['redis', 'memory'] as const)('the admin API on the %s store', (st
 
     it('unlinks an account: its sessions end and the journal gets a back-channel logout', async () => {
       await env.broker.links.link({ esiaOid: '1000000001', journalId: JOURNAL_ID, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt: new Date().toISOString() });
-      const browser = new ScriptedBrowser();
-      const rp = await startAuthorization(env, { role: 'parent' }, { id: 'journal-api' });
-      const back = await passEsia(browser, (await follow(browser, rp.url)).url, 'parent-ivanova');
-      const login = await oidc.authorizationCodeGrant(rp.config, new URL(back.url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
+      const { stop, rp } = await loginThroughEsia(env, 'parent-ivanova', { role: 'parent' }, { client: { id: 'journal-api' } });
+      const login = await codeGrant(rp, stop.url);
       expect(await oidc.fetchUserInfo(rp.config, login.access_token, 'p-1001')).toMatchObject({ role: 'parent' });
 
       expect((await write(`links/${JOURNAL_ID}/p-1001`)).status).toBe(204);

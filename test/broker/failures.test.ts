@@ -6,11 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { CLIENT_ID, CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, PKJWT_KEYS, startAuthorization, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { CLIENT_ID, CLIENT_SECRET, csrfOf, firstFormAction as actionOf, follow, JOURNAL_ID, PKJWT_KEYS, startAuthorization, passEsia, relyingParty, RP_REDIRECT, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
 const start = (env: BrokerEnv, extra: Record<string, string> = {}) => startAuthorization(env, { scope: 'openid role', ...extra });
 
-const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
 
 describe('broker failures', () => {
   let env: BrokerEnv;

@@ -5,9 +5,8 @@
  * and brute force against the manual link.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { csrfOf, follow, JOURNAL_ID, passEsia, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { codeGrant, csrfOf, firstFormAction as actionOf, follow, JOURNAL_ID, loginThroughEsia, passEsia, startAuthorization, startBroker, submit, type Authorization, type BrokerEnv } from '../helpers/broker.ts';
 
 let env: BrokerEnv;
 beforeAll(async () => {
@@ -16,18 +15,12 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
 
 /** Logs in through ESIA as `persona` with `role`; returns the browser, the stop reached and the RP bits. */
-async function loginAs(persona: string, role: string, browser = new ScriptedBrowser()) {
-  const rp = await startAuthorization(env, { role });
-  const stop = await passEsia(browser, (await follow(browser, rp.url)).url, persona);
-  return { browser, stop, rp };
-}
+const loginAs = (persona: string, role: string, browser?: ScriptedBrowser) => loginThroughEsia(env, persona, { role }, { browser });
 
-async function subOf(rp: Awaited<ReturnType<typeof startAuthorization>>, url: string): Promise<string> {
-  const tokens = await oidc.authorizationCodeGrant(rp.config, new URL(url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
-  return String(tokens.claims()!.sub);
+async function subOf(rp: Authorization, url: string): Promise<string> {
+  return String((await codeGrant(rp, url)).claims()!.sub);
 }
 
 describe('linking at login', () => {

@@ -4,9 +4,7 @@
  * follow the oldest cookie key. Two brokers with different cookie keys stand for before and after a rotation.
  */
 import { describe, expect, it } from 'vitest';
-import * as oidc from 'openid-client';
-import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { follow, JOURNAL_ID, passEsia, startAuthorization, startBroker } from '../helpers/broker.ts';
+import { codeGrant, JOURNAL_ID, loginThroughEsia, startBroker } from '../helpers/broker.ts';
 import { brokerSchema } from '../../config/broker.ts';
 import { developmentDefaults } from '../../broker/readiness.ts';
 import { loadConfig } from '../../config/loader.ts';
@@ -19,10 +17,8 @@ async function portalSub(brokerConfig: Record<string, unknown>): Promise<string>
   const env = await startBroker({ brokerConfig });
   try {
     await env.broker.links.link({ esiaOid: '1000000001', journalId: JOURNAL_ID, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt: new Date().toISOString() });
-    const browser = new ScriptedBrowser();
-    const rp = await startAuthorization(env, { role: 'parent' }, { id: 'regional-portal' });
-    const back = await passEsia(browser, (await follow(browser, rp.url)).url, 'parent-ivanova');
-    const tokens = await oidc.authorizationCodeGrant(rp.config, new URL(back.url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
+    const { stop, rp } = await loginThroughEsia(env, 'parent-ivanova', { role: 'parent' }, { client: { id: 'regional-portal' } });
+    const tokens = await codeGrant(rp, stop.url);
     return String(tokens.claims()!.sub);
   } finally {
     await env.close();

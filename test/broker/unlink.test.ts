@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { CLIENT_SECRET, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization, startBroker, type BrokerEnv } from '../helpers/broker.ts';
+import { CLIENT_SECRET, codeGrant, follow, JOURNAL_ID, loginThroughEsia, passEsia, RP_REDIRECT, startAuthorization, startBroker, type BrokerEnv } from '../helpers/broker.ts';
 
 let env: BrokerEnv;
 let receiver: Awaited<ReturnType<typeof startBackchannelReceiver>>;
@@ -38,10 +38,8 @@ const unlink = (accountId: unknown, secret = CLIENT_SECRET) =>
 describe('unlinking by the journal', () => {
   it('unlinks, records it, ends the account sessions and tells the journal', async () => {
     await env.broker.links.link({ esiaOid: '1000000001', journalId: JOURNAL_ID, accountId: 'p-1001', role: 'parent', method: 'auto', linkedAt: new Date().toISOString() });
-    const browser = new ScriptedBrowser();
-    const rp = await startAuthorization(env, { role: 'parent' }, { id: 'journal-api' });
-    const back = await passEsia(browser, (await follow(browser, rp.url)).url, 'parent-ivanova');
-    const login = await oidc.authorizationCodeGrant(rp.config, new URL(back.url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
+    const { browser, stop, rp } = await loginThroughEsia(env, 'parent-ivanova', { role: 'parent' }, { client: { id: 'journal-api' } });
+    const login = await codeGrant(rp, stop.url);
     expect(await oidc.fetchUserInfo(rp.config, login.access_token, 'p-1001')).toMatchObject({ role: 'parent' });
 
     expect((await unlink('p-1001', 'wrong-secret-wrong-secret-wrong-secret')).status).toBe(401);

@@ -10,9 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as oidc from 'openid-client';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
-import { csrfOf, follow, JOURNAL_ID, passEsia, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { codeGrant, csrfOf, firstFormAction as actionOf, follow, JOURNAL_ID, loginThroughEsia, passEsia, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 import { freePort, startRedisServer, waitFor } from '../store/redis-server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'consent-aof-'));
@@ -32,13 +31,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
 
-async function loginAs(persona: string, role: string, browser = new ScriptedBrowser()) {
-  const rp = await startAuthorization(env, { role });
-  const stop = await passEsia(browser, (await follow(browser, rp.url)).url, persona);
-  return { browser, stop, rp };
-}
+const loginAs = (persona: string, role: string) => loginThroughEsia(env, persona, { role });
 
 describe('a Redis crash under the broker', () => {
   it('keeps every acknowledged link and consent, fails the login in flight cleanly, and the retry works', async () => {
@@ -82,10 +76,7 @@ describe('a Redis crash under the broker', () => {
 
     // The retry: a fresh login goes straight through on the consent granted before the crash.
     const retry = await loginAs('pupil-ivanov', 'pupil');
-    const tokens = await oidc.authorizationCodeGrant(retry.rp.config, new URL(retry.stop.url), {
-      pkceCodeVerifier: retry.rp.verifier,
-      expectedState: retry.rp.state,
-    });
+    const tokens = await codeGrant(retry.rp, retry.stop.url);
     expect(tokens.claims()!.sub).toBe('s-2001');
   });
 });

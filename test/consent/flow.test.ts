@@ -12,9 +12,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { ScriptedBrowser } from '../helpers/mock-esia.ts';
 import { sample } from '../helpers/metrics.ts';
 import { kidKeysOf } from '../../broker/consent/service.ts';
-import { csrfOf, follow, JOURNAL_ID, passEsia, startAuthorization, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
+import { codeGrant, csrfOf, firstFormAction as actionOf, follow, JOURNAL_ID, loginThroughEsia, passEsia, startBroker, submit, type BrokerEnv } from '../helpers/broker.ts';
 
-const actionOf = (page: string, base: string) => new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
 const uidOf = (url: string) => /\/interaction\/([^/]+)\//.exec(new URL(url).pathname)![1]!;
 
 /** A receiver for the consent webhook: keeps what arrives. */
@@ -34,16 +33,11 @@ async function startReceiver() {
   return { url: `http://127.0.0.1:${port}/consent-events`, bodies, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-async function tokensOf(rp: Awaited<ReturnType<typeof startAuthorization>>, url: string) {
-  return oidc.authorizationCodeGrant(rp.config, new URL(url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
-}
+const tokensOf = codeGrant;
 
 /** Logs in as a journal would send the person: role, ESIA; returns where the broker stopped. */
-async function loginAs(env: BrokerEnv, persona: string, role: string, browser = new ScriptedBrowser()) {
-  const rp = await startAuthorization(env, { role, scope: 'openid profile role age_group' });
-  const stop = await passEsia(browser, (await follow(browser, rp.url)).url, persona);
-  return { browser, stop, rp };
-}
+const loginAs = (env: BrokerEnv, persona: string, role: string, browser?: ScriptedBrowser) =>
+  loginThroughEsia(env, persona, { role, scope: 'openid profile role age_group' }, { browser });
 
 /** The parent's cabinet: landing page, ESIA login (with the children scopes), the cabinet page. */
 async function openCabinet(env: BrokerEnv, persona: string, browser = new ScriptedBrowser()) {

@@ -4,50 +4,26 @@
  * another browser, approves; the pupil's page continues by itself into the journal. Then the parent
  * revokes, and the pupil's next ESIA login is held again. The journal (mock-journal) is the relying party.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { freePort } from '../../core/listen.ts';
-import { launchBrowser } from '../helpers/browser.ts';
-import { startDemoStack, type DemoStack } from '../../scripts/demo-stack.ts';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { PHONE, useDemoInChromium } from '../helpers/demo-browser.ts';
 
-const shots = process.env.SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'consent-shots-'));
-mkdirSync(shots, { recursive: true });
-
-let stack: DemoStack;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
-beforeAll(async () => {
-  stack = await startDemoStack({ ports: { broker: await freePort(), esia: await freePort(), journal: await freePort() } });
-  ({ browser, close: closeBrowser } = await launchBrowser());
-});
-afterAll(async () => {
-  await closeBrowser?.();
-  await stack?.close();
-});
-
-const phone = { viewport: { width: 390, height: 844 }, locale: 'ru-RU', isMobile: true, hasTouch: true };
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-  expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-}
+const demo = useDemoInChromium('consent-shots-');
+const { shot } = demo;
 
 /** mock-esia: pick the persona if it asks, and grant the scopes if it asks. */
 async function throughEsia(page: Page, person: RegExp): Promise<void> {
-  await page.waitForURL((url) => url.origin === stack.esia.url || url.origin === stack.broker.url);
+  await page.waitForURL((url) => url.origin === demo.stack.esia.url || url.origin === demo.stack.broker.url);
   if (new URL(page.url()).pathname === '/login') await page.getByRole('button', { name: person }).click();
   await page.waitForLoadState();
-  if (new URL(page.url()).origin === stack.esia.url && page.url().includes('/consent')) {
+  if (new URL(page.url()).origin === demo.stack.esia.url && page.url().includes('/consent')) {
     await page.getByRole('button', { name: 'Предоставить' }).click();
   }
 }
 
 async function journalLogin(context: BrowserContext, role: string, person: RegExp): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${stack.journal.url}/`);
+  await page.goto(`${demo.stack.journal.url}/`);
   await page.getByRole('button', { name: 'Войти через Госуслуги' }).click();
   await page.getByRole('button', { name: role }).click();
   await throughEsia(page, person);
@@ -56,22 +32,22 @@ async function journalLogin(context: BrowserContext, role: string, person: RegEx
 
 async function openCabinet(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${stack.broker.url}/cabinet`);
+  await page.goto(`${demo.stack.broker.url}/cabinet`);
   await shot(page, '20-cabinet-landing');
   await page.getByRole('button', { name: 'Войти через Госуслуги' }).click();
   await throughEsia(page, /Иванова Мария Петровна/);
-  await page.waitForURL(`${stack.broker.url}/cabinet`);
+  await page.waitForURL(`${demo.stack.broker.url}/cabinet`);
   return page;
 }
 
 describe('parental consent in Chromium, pupil and parent side by side', () => {
   it('holds the pupil until the parent approves in the cabinet, then the pupil page continues by itself', async () => {
-    const parentContext = await browser.newContext(phone);
-    const pupilContext = await browser.newContext(phone);
+    const parentContext = await demo.browser.newContext(PHONE);
+    const pupilContext = await demo.browser.newContext(PHONE);
     try {
       // The mother logs in to the journal once: her account links itself (confirmed, SNILS).
       const parentJournal = await journalLogin(parentContext, 'Родитель', /Иванова Мария Петровна/);
-      await parentJournal.waitForURL(`${stack.journal.url}/me`);
+      await parentJournal.waitForURL(`${demo.stack.journal.url}/me`);
 
       // The son (15, standard account) links his journal account with the school password and is held.
       const pupil = await journalLogin(pupilContext, 'Ученик', /Иванов Пётр Сергеевич/);
@@ -79,7 +55,7 @@ describe('parental consent in Chromium, pupil and parent side by side', () => {
       await pupil.getByLabel('Логин').fill('ivanov.p');
       await pupil.getByLabel('Пароль').fill('uchenik-2001');
       await pupil.getByRole('button', { name: /Связать/ }).click();
-      await pupil.waitForURL(new RegExp(`^${stack.broker.url}/interaction/[^/]+/consent$`));
+      await pupil.waitForURL(new RegExp(`^${demo.stack.broker.url}/interaction/[^/]+/consent$`));
       await expect(pupil.getByRole('heading', { name: 'Нужно согласие родителя' }).isVisible()).resolves.toBe(true);
       await expect(pupil.getByText('Мы отправили запрос родителю').isVisible()).resolves.toBe(true);
       await shot(pupil, '21-pupil-waiting');
@@ -89,23 +65,23 @@ describe('parental consent in Chromium, pupil and parent side by side', () => {
       await expect(cabinet.getByText('Иванов Пётр Сергеевич').first().isVisible()).resolves.toBe(true);
       await shot(cabinet, '22-cabinet-request');
       await cabinet.getByRole('button', { name: 'Разрешить вход' }).click();
-      await cabinet.waitForURL(`${stack.broker.url}/cabinet?done=granted`);
+      await cabinet.waitForURL(`${demo.stack.broker.url}/cabinet?done=granted`);
       await expect(cabinet.getByText('Вы разрешили вход').isVisible()).resolves.toBe(true);
       await shot(cabinet, '23-cabinet-granted');
 
       // Nobody touches the pupil's page: it notices and finishes the login in the journal.
-      await pupil.waitForURL(`${stack.journal.url}/me`, { timeout: 15_000 });
+      await pupil.waitForURL(`${demo.stack.journal.url}/me`, { timeout: 15_000 });
       await expect(pupil.getByText('s-2001').first().isVisible()).resolves.toBe(true);
       await shot(pupil, '24-pupil-in-journal');
 
       // The mother revokes; the son's next ESIA login is held again.
       await cabinet.getByRole('button', { name: 'Отозвать разрешение' }).click();
-      await cabinet.waitForURL(`${stack.broker.url}/cabinet?done=revoked`);
+      await cabinet.waitForURL(`${demo.stack.broker.url}/cabinet?done=revoked`);
       await expect(cabinet.getByText('Разрешение отозвано').first().isVisible()).resolves.toBe(true);
-      const later = await browser.newContext(phone);
+      const later = await demo.browser.newContext(PHONE);
       try {
         const again = await journalLogin(later, 'Ученик', /Иванов Пётр Сергеевич/);
-        await again.waitForURL(new RegExp(`^${stack.broker.url}/interaction/[^/]+/consent$`));
+        await again.waitForURL(new RegExp(`^${demo.stack.broker.url}/interaction/[^/]+/consent$`));
         await expect(again.getByRole('heading', { name: 'Нужно согласие родителя' }).isVisible()).resolves.toBe(true);
       } finally {
         await later.close();

@@ -26,7 +26,7 @@ import { createLinkStore } from '../../broker/links/store.ts';
 import { createAuditLog } from '../../broker/audit/log.ts';
 import { createConsentStore } from '../../broker/consent/store.ts';
 import type { KeyValueStore } from '../../broker/store/types.ts';
-import { esiaClientFor, startMockEsia, type MockEsiaEnv, type ScriptedBrowser } from './mock-esia.ts';
+import { esiaClientFor, ScriptedBrowser, startMockEsia, type MockEsiaEnv } from './mock-esia.ts';
 
 export const JOURNAL_ID = 'demo-journal';
 export const CLIENT_ID = 'demo-journal-web';
@@ -164,6 +164,36 @@ export async function startAuthorization(
     ...extra,
   });
   return { config, verifier, state, url: url.toString() };
+}
+
+/** The authorization a relying party started (`startAuthorization`). */
+export type Authorization = Awaited<ReturnType<typeof startAuthorization>>;
+
+/**
+ * A login as a journal sends the person: the authorization (`params`, e.g. the role), then mock-esia
+ * as `persona`; returns the browser, where the broker stopped (a page, or the relying party's
+ * callback) and the relying party's side.
+ */
+export async function loginThroughEsia(
+  env: BrokerEnv,
+  persona: string,
+  params: Record<string, string>,
+  options: { browser?: ScriptedBrowser; client?: Parameters<typeof startAuthorization>[2] } = {},
+) {
+  const browser = options.browser ?? new ScriptedBrowser();
+  const rp = await startAuthorization(env, params, options.client);
+  const stop = await passEsia(browser, (await follow(browser, rp.url)).url, persona);
+  return { browser, stop, rp };
+}
+
+/** The relying party exchanges the code it got at `url` (its PKCE verifier and state checked). */
+export function codeGrant(rp: Authorization, url: string) {
+  return oidc.authorizationCodeGrant(rp.config, new URL(url), { pkceCodeVerifier: rp.verifier, expectedState: rp.state });
+}
+
+/** The absolute address of the first POST form of a broker page. */
+export function firstFormAction(page: string, base: string): string {
+  return new URL(/<form method="post" action="([^"]+)"/.exec(page)![1]!, base).toString();
 }
 
 /** Follows redirects in the browser until a page (200) or an address of the relying party (not running). */
