@@ -17,7 +17,7 @@ import { buildJournalSeed } from '../../fixtures/journal-seed.ts';
 import { writeRosterFixture } from '../../adapters/roster/fixture.ts';
 import { freePort, startRedisServer } from '../store/redis-server.ts';
 import { ScriptedBrowser, startMockEsia, type MockEsiaEnv } from '../helpers/mock-esia.ts';
-import { CLIENT_ID, CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, passEsia, RP_REDIRECT } from '../helpers/broker.ts';
+import { CLIENT_ID, CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization } from '../helpers/broker.ts';
 import { startSwitchProxy, type SwitchProxy } from './switch-proxy.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -112,19 +112,9 @@ describe('two broker processes on one Redis', () => {
 
     // On A: discovery, the authorization request, the role page and the way to ESIA.
     proxy.use('A');
-    const config = await oidc.discovery(new URL(proxy.url), CLIENT_ID, CLIENT_SECRET, undefined, { execute: [oidc.allowInsecureRequests] });
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
     const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: RP_REDIRECT,
-      scope: 'openid profile role institution age_group',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
-    const rolePage = await follow(browser, url.toString());
+    const { config, verifier, state, url } = await startAuthorization({ url: proxy.url }, { nonce });
+    const rolePage = await follow(browser, url);
     const html = await rolePage.response.text();
     expect(html).toContain('Родитель');
     const toEsia = await browser.post(new URL(`${new URL(rolePage.url).pathname}/role`, proxy.url).toString(), { csrf: csrfOf(html), role: 'parent' });

@@ -135,7 +135,7 @@ export async function startBroker(
 
 /** openid-client's configuration for a broker client (plain HTTP allowed: tests run on loopback). */
 export async function relyingParty(
-  env: BrokerEnv,
+  env: Pick<BrokerEnv, 'url'>,
   clientId = CLIENT_ID,
   secret: string | undefined = CLIENT_SECRET,
   auth?: oidc.ClientAuth,
@@ -148,7 +148,7 @@ export async function relyingParty(
  * the relying party's configuration, the verifier and state to finish with, and the URL to open.
  */
 export async function startAuthorization(
-  env: BrokerEnv,
+  env: Pick<BrokerEnv, 'url'>,
   extra: Record<string, string> = {},
   client: { id?: string; secret?: string; auth?: oidc.ClientAuth } = {},
 ) {
