@@ -3,6 +3,7 @@
  * Koa app. It never listens (`broker/main.ts` does) and reads no environment.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -70,6 +71,11 @@ export interface BrokerOptions {
 
 export interface Broker {
   readonly app: Koa;
+  /**
+   * The HTTP request listener: the broker's own paths go through `app`, oidc-provider's straight to
+   * the provider (one Koa context per request instead of two). `app.callback()` serves the same.
+   */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   readonly provider: Provider;
   readonly links: LinkStore;
   readonly audit: AuditLog;
@@ -134,6 +140,11 @@ export function createBroker(options: BrokerOptions): Broker {
       return snapshot !== undefined && (typeof role !== 'string' || role === snapshot.role);
     },
   });
+
+  // oidc-provider's own requests skip the broker's Koa app (see `handler`): they get the request id,
+  // the access line and the security headers from the provider's own middleware.
+  provider.use(requestIdMiddleware(log));
+  provider.use(securityHeaders);
 
   provider.on('backchannel.error', (_ctx: unknown, err: Error, client: { clientId: string }) =>
     log.warn({ err: describe(err), clientId: client.clientId }, 'back-channel logout failed'),
@@ -264,6 +275,12 @@ export function createBroker(options: BrokerOptions): Broker {
 
   const app = new Koa();
   app.keys = keys.cookieKeys;
+  // Through `app.callback()`, oidc-provider's requests go straight on (see `handler`).
+  app.use((ctx, next) => {
+    if (brokerOwns(ctx.path)) return next();
+    ctx.respond = false;
+    return providerCallback(ctx.req, ctx.res);
+  });
   app.use(requestIdMiddleware(log));
   app.use(async (ctx, next) => {
     try {
@@ -288,25 +305,21 @@ export function createBroker(options: BrokerOptions): Broker {
       ctx.body = errorPage('Что-то пошло не так', 'Попробуйте войти ещё раз через несколько минут.');
     }
   });
-  app.use(async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'");
-    await next();
-  });
+  app.use(securityHeaders);
   app.use(opsRoutes({ metrics, metricsToken: config.metrics.token, redis: options.redis, keysLoaded: () => keys.jwks.keys.length > 0 && keys.cookieKeys.length > 0 }));
   const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const pageRoutes = router.routes();
+  const apiRoutes = apiRouter.routes();
   app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/interaction/') || ctx.path.startsWith('/my/') || ctx.path === '/cabinet' || ctx.path.startsWith('/cabinet/') || ctx.path === '/logout/done' || ctx.path === '/link' || ctx.path === '/link/esia') {
+    if (ownsPage(ctx.path)) {
       await form(ctx, async () => {
-        await router.routes()(ctx as never, next);
+        await pageRoutes(ctx as never, next);
       });
       return;
     }
     if (ctx.path.startsWith('/api/journal/')) {
       await json(ctx, async () => {
-        await apiRouter.routes()(ctx as never, next);
+        await apiRoutes(ctx as never, next);
       });
       return;
     }
@@ -314,9 +327,47 @@ export function createBroker(options: BrokerOptions): Broker {
       await json(ctx, () => admin(ctx, next));
       return;
     }
+    // Under /api/ but no API of ours, or an operator path with another method: oidc-provider's 404.
     ctx.respond = false;
-    await provider.callback()(ctx.req, ctx.res);
+    await providerCallback(ctx.req, ctx.res);
   });
   applyTrustProxy([app, provider], config.trustProxy);
-  return { app, provider, links, audit, metrics, consents, webhookIdle: () => webhook?.flush() ?? Promise.resolve(), stop: () => webhook?.stop() ?? Promise.resolve() };
+  // Composed once, after every `provider.use` and `app.use` (Koa composes its middleware on `callback()`).
+  const providerCallback = provider.callback();
+  const appCallback = app.callback();
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    void (brokerOwns(query < 0 ? url : url.slice(0, query)) ? appCallback : providerCallback)(req, res);
+  };
+  return { app, handler, provider, links, audit, metrics, consents, webhookIdle: () => webhook?.flush() ?? Promise.resolve(), stop: () => webhook?.stop() ?? Promise.resolve() };
 }
+
+/** The broker's own pages (forms): the login's interaction, linking, the cabinet, logout's return. */
+function ownsPage(path: string): boolean {
+  return (
+    path.startsWith('/interaction/') ||
+    path.startsWith('/my/') ||
+    path === '/cabinet' ||
+    path.startsWith('/cabinet/') ||
+    path === '/logout/done' ||
+    path === '/link' ||
+    path === '/link/esia'
+  );
+}
+
+/** Paths the broker's Koa app answers; everything else is oidc-provider's. */
+function brokerOwns(path: string): boolean {
+  return ownsPage(path) || path.startsWith('/api/') || path === '/healthz' || path === '/readyz' || path === '/metrics';
+}
+
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'";
+
+/** Headers on every answer, the broker's pages and oidc-provider's alike (a page may set its own CSP). */
+const securityHeaders: Koa.Middleware = (ctx, next) => {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('Content-Security-Policy', CSP);
+  return next();
+};

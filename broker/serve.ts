@@ -68,7 +68,7 @@ export async function serveBroker(config: Config, deps: { log: Logger; esia?: Es
     redis: stores.redis,
     keys,
   });
-  server.on('request', broker.app.callback());
+  server.on('request', broker.handler);
   return {
     url,
     server,

@@ -3,8 +3,10 @@
  * only) retries with exponential backoff and jitter. Network failures and timeouts become typed
  * errors. Injected into the ESIA client and the adapters; tests pass the real thing.
  */
-import { createNodeFetch } from './node-fetch.ts';
+import { createNodeTransport, timeoutError, type OutboundResponse, type Transport } from './node-transport.ts';
 import { BaseError } from './errors.ts';
+
+export type { OutboundResponse, Transport } from './node-transport.ts';
 
 export type OutboundErrorCode = 'ERR_OUTBOUND_TIMEOUT' | 'ERR_OUTBOUND_NETWORK';
 
@@ -18,38 +20,56 @@ export interface OutboundOptions {
   /** First backoff delay, milliseconds (doubles each attempt, with jitter; default 100). */
   backoffMs?: number;
   userAgent?: string;
-  /** The fetch implementation; default `createNodeFetch()` (node:http/https, keep-alive). */
+  /** The transport; default `createNodeTransport()` (node:http/https, keep-alive). */
+  transport?: Transport;
+  /** A WHATWG fetch to use instead of a transport (tests that watch the exchanges). */
   fetch?: typeof fetch;
 }
 
-export interface OutboundRequest extends Omit<RequestInit, 'signal'> {
+export interface OutboundRequest {
+  /** Default GET. */
+  method?: string;
+  headers?: Readonly<Record<string, string>>;
+  body?: string;
   /** Overrides the factory's timeout for this call. */
   timeoutMs?: number;
 }
 
-export type Outbound = (url: string, init?: OutboundRequest) => Promise<Response>;
+export type Outbound = (url: string, init?: OutboundRequest) => Promise<OutboundResponse>;
 
-/** The default transport: node:http(s) with keep-alive (see node-fetch.ts for why not the global fetch). */
-const defaultFetch = createNodeFetch();
+/** The default transport: node:http(s) with keep-alive (see node-transport.ts for why not the global fetch). */
+const defaultTransport = createNodeTransport();
+
+/** A WHATWG fetch as a transport: the timeout becomes an abort signal. */
+export function fetchTransport(doFetch: typeof fetch): Transport {
+  return async (url, init) => {
+    try {
+      return await doFetch(url, { method: init.method, headers: init.headers, body: init.body, signal: AbortSignal.timeout(init.timeoutMs), redirect: 'manual' });
+    } catch (err) {
+      if (err instanceof DOMException && (err.name === 'TimeoutError' || err.name === 'AbortError')) throw timeoutError(init.timeoutMs);
+      throw err;
+    }
+  };
+}
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 export function createOutbound(options: OutboundOptions): Outbound {
-  const doFetch = options.fetch ?? defaultFetch;
+  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : defaultTransport);
   const retries = options.retries ?? 2;
   const backoffMs = options.backoffMs ?? 100;
   const userAgent = options.userAgent ?? 'esia-school-broker';
   return async (url, init = {}) => {
     const method = (init.method ?? 'GET').toUpperCase();
     const attempts = method === 'GET' || method === 'HEAD' ? retries + 1 : 1;
-    const headers = new Headers(init.headers);
-    if (!headers.has('user-agent')) headers.set('user-agent', userAgent);
+    const headers: Record<string, string> = { 'user-agent': userAgent };
+    for (const name in init.headers) headers[name.toLowerCase()] = init.headers[name]!;
     const timeoutMs = init.timeoutMs ?? options.timeoutMs;
     for (let attempt = 1; ; attempt++) {
-      let response: Response | undefined;
+      let response: OutboundResponse | undefined;
       let failure: OutboundError | undefined;
       try {
-        response = await doFetch(url, { ...init, method, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+        response = await transport(url, { method, headers, body: init.body, timeoutMs });
         if (!RETRYABLE_STATUS.has(response.status) || attempt >= attempts) return response;
         await response.body?.cancel();
       } catch (err) {

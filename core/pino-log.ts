@@ -2,7 +2,9 @@
  * The production logger behind the `Logger` seam: pino JSON lines (`time` ISO, `level` as a word,
  * `name`, `msg`), `reqId` of the request being served (see `request-context.ts`), and personal data
  * masked before anything is written: every logged object and message goes through
- * `maskPersonalData`, and the finished line through the value patterns once more.
+ * `maskPersonalData` / `maskText` (what pino adds itself — time, level, name, pid, reqId — holds none).
+ * Lines go to stdout asynchronously: while one write is in flight the next lines gather behind it and
+ * leave in one write (pino flushes what is left when the process exits).
  * Only the entry points import this; adapters and the ESIA client see the `Logger` interface.
  */
 import { pino, type DestinationStream, type LevelWithSilent } from 'pino';
@@ -36,9 +38,8 @@ export function createPinoLogger(name: string, options: PinoLoggerOptions = {}):
           const masked = (args as unknown[]).map((a) => (typeof a === 'string' ? maskText(a) : maskPersonalData(a)));
           method.apply(this, masked as Parameters<typeof method>);
         },
-        streamWrite: (line) => maskText(line),
       },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

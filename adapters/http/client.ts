@@ -6,14 +6,14 @@
  * request bodies or response bodies (only the reason of a 401/403, and never for the password check).
  */
 import { randomUUID } from 'node:crypto';
-import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
 import type { ZodType } from 'zod';
-import { createOutbound, OutboundError, type Outbound } from '../../core/outbound.ts';
+import { createOutbound, OutboundError, type Outbound, type OutboundResponse } from '../../core/outbound.ts';
 import type { Logger } from '../../core/log.ts';
+import { createJwsSigner } from '../../core/jws.ts';
 import { AdapterError, type AdapterErrorCode } from '../errors.ts';
 import type { AdapterDeps } from '../types.ts';
 import type { HttpAdapterConfig, HttpJwtAuth } from './config.ts';
-import { createMutualTlsFetch } from './mtls.ts';
+import { createMutualTlsTransport } from './mtls.ts';
 
 /** The contract's operations, named as the `operationId`s of `openapi.json`. */
 export type Operation =
@@ -68,9 +68,9 @@ export class JournalApiClient {
       const sign = await createAssertionSigner(config.auth, config.baseUrl, deps.clock);
       return new JournalApiClient(journalId, config.baseUrl, config.timeoutMs, deps.outbound, deps.log, sign, () => {});
     }
-    // Node's fetch cannot present a client certificate: the same outbound factory over node:https.
-    const tls = createMutualTlsFetch(config.auth);
-    const outbound = createOutbound({ timeoutMs: config.timeoutMs, retries: 0, fetch: tls.fetch });
+    // Node's fetch cannot present a client certificate: the same outbound factory, over its own node:https agent.
+    const tls = createMutualTlsTransport(config.auth);
+    const outbound = createOutbound({ timeoutMs: config.timeoutMs, retries: 0, transport: tls.transport });
     return new JournalApiClient(journalId, config.baseUrl, config.timeoutMs, outbound, deps.log, undefined, tls.close);
   }
 
@@ -114,7 +114,7 @@ export class JournalApiClient {
     if (this.sign) headers.authorization = `Bearer ${await this.sign()}`;
     const query = call.query?.size ? `?${call.query.toString()}` : '';
 
-    let response: Response;
+    let response: OutboundResponse;
     try {
       response = await this.outbound(`${this.baseUrl}${call.path}${query}`, {
         method: call.method,
@@ -183,25 +183,24 @@ export class JournalApiClient {
 
 /** Signs one assertion per call: `iss` = `sub` = client id, `aud` = base URL, 60 s, a fresh `jti`. */
 async function createAssertionSigner(auth: HttpJwtAuth, audience: string, clock: () => Date): Promise<() => Promise<string>> {
-  const key: CryptoKey = await importPKCS8(auth.privateKeyPem, auth.alg);
+  const sign = createJwsSigner(auth.privateKeyPem, auth.alg);
+  const header = { typ: 'JWT', ...(auth.kid ? { kid: auth.kid } : {}) };
   return () => {
     const now = Math.floor(clock().getTime() / 1000);
-    return new SignJWT({})
-      .setProtectedHeader({ alg: auth.alg, typ: 'JWT', ...(auth.kid ? { kid: auth.kid } : {}) })
-      .setIssuer(auth.clientId)
-      .setSubject(auth.clientId)
-      .setAudience(audience)
-      .setIssuedAt(now)
-      .setExpirationTime(now + ASSERTION_TTL_SECONDS)
-      .setJti(randomUUID())
-      .sign(key);
+    const claims = { iss: auth.clientId, sub: auth.clientId, aud: audience, iat: now, exp: now + ASSERTION_TTL_SECONDS, jti: randomUUID() };
+    return Promise.resolve(sign(header, claims));
   };
 }
 
 /** The body as text; undefined when it is larger than MAX_BODY bytes. */
-async function readLimited(response: Response): Promise<string | undefined> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
+async function readLimited(response: OutboundResponse): Promise<string | undefined> {
+  const stream = (response as Partial<Response>).body;
+  if (!stream) {
+    // Buffered already (the node transport, whose own limit is larger): measure it.
+    const text = await response.text();
+    return Buffer.byteLength(text) > MAX_BODY ? undefined : text;
+  }
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

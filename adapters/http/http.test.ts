@@ -166,9 +166,9 @@ describe('http adapter against mock-journal', () => {
       const real = createOutbound({ timeoutMs: 5_000, retries: 0 });
       // An outbound that replays the first request's Authorization header on every later request.
       const replaying: Outbound = (url, init = {}) => {
-        const headers = new Headers(init.headers);
-        if (captured) headers.set('authorization', captured);
-        else captured = headers.get('authorization') ?? undefined;
+        const headers = { ...init.headers };
+        if (captured) headers.authorization = captured;
+        else captured = headers.authorization;
         return real(url, { ...init, headers });
       };
       const replayer = await createAdapter(journal.apiUrl, {}, { deps: { outbound: replaying } });

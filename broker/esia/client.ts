@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Outbound } from '../../core/outbound.ts';
+import type { Outbound, OutboundResponse } from '../../core/outbound.ts';
 import { OutboundError } from '../../core/outbound.ts';
 import { EsiaError, esiaProtocolError } from './errors.ts';
 import { esiaPersonSchema, collectionSchema, esiaKidSchema, type EsiaPerson, type EsiaKid } from './person.ts';
@@ -339,8 +339,8 @@ export class EsiaClient {
     return readJson(response);
   }
 
-  private async call(url: string, init: Parameters<Outbound>[1]): Promise<Response> {
-    let response: Response;
+  private async call(url: string, init: Parameters<Outbound>[1]): Promise<OutboundResponse> {
+    let response: OutboundResponse;
     try {
       response = await this.options.outbound(url, init);
     } catch (err) {
@@ -369,7 +369,7 @@ function badResponse(message: string, status?: number): EsiaError {
   return new EsiaError('ERR_ESIA_BAD_RESPONSE', message, { cause: status, httpStatus: status });
 }
 
-async function failRest(response: Response, code: 'ERR_ESIA_UNAUTHORIZED' | 'ERR_ESIA_FORBIDDEN' | 'ERR_ESIA_NOT_FOUND'): Promise<never> {
+async function failRest(response: OutboundResponse, code: 'ERR_ESIA_UNAUTHORIZED' | 'ERR_ESIA_FORBIDDEN' | 'ERR_ESIA_NOT_FOUND'): Promise<never> {
   const body = (await readJson(response).catch(() => undefined)) as { code?: unknown; message?: unknown } | undefined;
   const esiaCode = typeof body?.code === 'string' ? body.code : undefined;
   throw new EsiaError(code, `ESIA REST answered HTTP ${response.status}${esiaCode ? ` (${esiaCode})` : ''}`, {
@@ -380,7 +380,7 @@ async function failRest(response: Response, code: 'ERR_ESIA_UNAUTHORIZED' | 'ERR
   });
 }
 
-async function readJson(response: Response): Promise<unknown> {
+async function readJson(response: OutboundResponse): Promise<unknown> {
   const text = await response.text();
   if (text.length > 1_000_000) throw badResponse('ESIA response is too large', response.status);
   try {

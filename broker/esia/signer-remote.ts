@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { parseCertificate } from '../../gost/index.ts';
-import type { Outbound } from '../../core/outbound.ts';
+import type { Outbound, OutboundResponse } from '../../core/outbound.ts';
 import { expectRawSignature, signerError, type Signer } from './signer.ts';
 
 export interface RemoteSignerOptions {
@@ -27,7 +27,7 @@ const responseSchema = z.object({ signature: z.base64() }).loose();
 export function createRemoteSigner(options: RemoteSignerOptions): Signer {
   const cert = parseCertificate(options.certificatePem);
   const call = async (format: 'raw' | 'cms', data: Uint8Array): Promise<Uint8Array> => {
-    let response: Response;
+    let response: OutboundResponse;
     try {
       response = await options.outbound(options.url, {
         method: 'POST',

@@ -115,7 +115,7 @@ export async function startBroker(
     clock: options.clock ?? (() => esia.app.esia.clock.now()),
     log: options.log ?? (process.env.TEST_BROKER_LOG ? { debug: console.debug, info: console.info, warn: console.warn, error: console.error } : silentLogger),
   });
-  server.on('request', broker.app.callback());
+  server.on('request', broker.handler);
   return {
     esia,
     broker,

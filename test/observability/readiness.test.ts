@@ -52,7 +52,7 @@ describe('/readyz with a Redis that goes away', () => {
       redis: stores.redis,
       metrics: createMetrics({ defaultMetrics: false }),
     });
-    listener.server.on('request', broker.app.callback());
+    listener.server.on('request', broker.handler);
   });
   afterAll(async () => {
     await stop?.();

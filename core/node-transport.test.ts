@@ -1,11 +1,11 @@
 /**
- * The node:http(s) fetch against a real local server: what it sends and returns, size limit, abort,
- * and what it refuses.
+ * The node:http(s) transport against a real local server: what it sends and returns, size limit,
+ * timeout, and what it refuses.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeFetch } from './node-fetch.ts';
+import { createNodeTransport, type TransportRequest } from './node-transport.ts';
 
 let server: Server;
 let base: string;
@@ -37,8 +37,10 @@ afterAll(() => {
   server.close();
 });
 
-describe('createNodeFetch', () => {
-  const nodeFetch = createNodeFetch({ maxBodyBytes: 32 * 1024 });
+describe('createNodeTransport', () => {
+  const transport = createNodeTransport({ maxBodyBytes: 32 * 1024 });
+  const GET: TransportRequest = { method: 'GET', headers: {}, timeoutMs: 2_000 };
+  const nodeFetch = (url: string, init: Partial<TransportRequest> = {}) => transport(url, { ...GET, ...init });
 
   it('sends the method, headers and string body, and returns status, headers and body', async () => {
     const response = await nodeFetch(`${base}/echo`, { method: 'POST', headers: { 'user-agent': 'test-agent' }, body: 'a=1&b=ж' });
@@ -61,16 +63,16 @@ describe('createNodeFetch', () => {
     await expect(nodeFetch(`${base}/big`)).rejects.toThrow(/fetch failed/);
   });
 
-  it('stops at the abort signal with its reason', async () => {
-    const err = await nodeFetch(`${base}/hang`, { signal: AbortSignal.timeout(100) }).catch((e: unknown) => e);
+  it('gives up after its time limit with a TimeoutError', async () => {
+    const err = await nodeFetch(`${base}/hang`, { timeoutMs: 100 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DOMException);
     expect((err as DOMException).name).toBe('TimeoutError');
   });
 
-  it('refuses what it does not support: other protocols, non-string bodies, http when https is required', async () => {
+  it('refuses what it does not support: other protocols, malformed URLs, http when https is required', async () => {
     await expect(nodeFetch('ftp://127.0.0.1/x')).rejects.toThrow(/unsupported protocol/);
-    await expect(nodeFetch(`${base}/echo`, { method: 'POST', body: new Uint8Array([1]) })).rejects.toThrow(/only string bodies/);
-    await expect(createNodeFetch({ httpsOnly: 'https only' })(`${base}/echo`)).rejects.toThrow('https only');
+    await expect(nodeFetch('not a url')).rejects.toThrow(/fetch failed/);
+    await expect(createNodeTransport({ httpsOnly: 'https only' })(`${base}/echo`, GET)).rejects.toThrow('https only');
   });
 
   it('fails as fetch does when nothing listens', async () => {

@@ -1,0 +1,159 @@
+/**
+ * The outbound transport over `node:http` / `node:https` with keep-alive agents: what the outbound
+ * factory uses by default, and what mutual TLS uses with its own agent (Node 20's global fetch cannot
+ * present a client certificate). It does only what the broker's calls need — string bodies, buffered
+ * responses of a bounded size, a timeout, no redirects followed — and answers with a plain
+ * {@link OutboundResponse} rather than a WHATWG `Response`: the global fetch (undici, WHATWG streams)
+ * was the broker's largest cost per login in `bench/login.ts`, and building a `Response`, `Headers` and
+ * an `AbortSignal` around node:http still cost about as much as the exchange itself.
+ */
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** What outbound callers read of an answer; a WHATWG `Response` has the same shape. */
+export interface OutboundResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  /** A stream to cancel when the body is not read; null when it is buffered already. */
+  readonly body: { cancel(): Promise<void> } | null;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+export interface TransportRequest {
+  readonly method: string;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /** The whole exchange's time limit, milliseconds; past it the call fails with a `TimeoutError`. */
+  readonly timeoutMs: number;
+}
+
+/** One HTTP exchange: never follows redirects, rejects on network failures and timeouts. */
+export type Transport = (url: string, request: TransportRequest) => Promise<OutboundResponse>;
+
+export interface NodeTransportOptions {
+  /** Agent for http: URLs; default a shared keep-alive agent. */
+  readonly httpAgent?: HttpAgent;
+  /** Agent for https: URLs; default a shared keep-alive agent. */
+  readonly httpsAgent?: HttpsAgent;
+  /** Refuse plain http: URLs with this message (mutual TLS). */
+  readonly httpsOnly?: string;
+  /** Largest response body accepted, bytes (default 4 MiB). */
+  readonly maxBodyBytes?: number;
+}
+
+/**
+ * Idle connections are dropped after 2 s, well before servers' usual 5 s keep-alive timeout, so that
+ * a busy event loop does not reuse a connection the server is closing.
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 2_000 };
+let sharedHttp: HttpAgent | undefined;
+let sharedHttps: HttpsAgent | undefined;
+
+/** The error a timed-out exchange rejects with (the same name as `AbortSignal.timeout`'s). */
+export function timeoutError(ms: number): DOMException {
+  return new DOMException(`no answer within ${ms} ms`, 'TimeoutError');
+}
+
+/** A failed exchange, as the global fetch reports one (`TypeError('fetch failed')` with the cause). */
+function failed(cause: unknown): TypeError {
+  return new TypeError('fetch failed', { cause });
+}
+
+class BufferedResponse implements OutboundResponse {
+  readonly ok: boolean;
+  readonly body = null;
+  readonly headers: { get(name: string): string | null };
+
+  constructor(
+    readonly status: number,
+    raw: IncomingMessage['headers'],
+    private readonly bytes: Buffer,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.headers = {
+      get: (name) => {
+        const value = raw[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      },
+    };
+  }
+
+  text(): Promise<string> {
+    return Promise.resolve(this.bytes.toString('utf8'));
+  }
+
+  json(): Promise<unknown> {
+    try {
+      return Promise.resolve(JSON.parse(this.bytes.toString('utf8')));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+}
+
+export function createNodeTransport(options: NodeTransportOptions = {}): Transport {
+  const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
+  return (input, init) =>
+    new Promise<OutboundResponse>((resolve, reject) => {
+      let url: URL;
+      try {
+        url = new URL(input);
+      } catch (err) {
+        return reject(failed(err));
+      }
+      const https = url.protocol === 'https:';
+      if (!https && url.protocol !== 'http:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
+      if (!https && options.httpsOnly) return reject(new TypeError(options.httpsOnly));
+      const headers: Record<string, string> = { ...init.headers };
+      if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+      const requestOptions: RequestOptions = { method: init.method, headers };
+      let settled = false;
+      let req: ClientRequest;
+      const timer = setTimeout(() => {
+        settled = true;
+        req.destroy();
+        reject(timeoutError(init.timeoutMs));
+      }, init.timeoutMs);
+      const settle = (action: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        action();
+      };
+      const send = (retries: number) => {
+        if (https) req = httpsRequest(url, { ...requestOptions, agent: options.httpsAgent ?? (sharedHttps ??= new HttpsAgent(KEEP_ALIVE)) });
+        else req = httpRequest(url, { ...requestOptions, agent: options.httpAgent ?? (sharedHttp ??= new HttpAgent(KEEP_ALIVE)) });
+        const sent = req;
+        sent.on('error', (err: NodeJS.ErrnoException) => {
+          // A kept-alive connection the server closed just as we reused it: the request never reached
+          // it, so it goes again (as Node's documentation advises), at most twice more.
+          if (!settled && retries > 0 && sent.reusedSocket && err.code === 'ECONNRESET') return send(retries - 1);
+          settle(() => reject(failed(err)));
+        });
+        sent.on('response', (res: IncomingMessage) => receive(res));
+        sent.end(init.body);
+      };
+      const receive = (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBody) {
+            res.destroy(new Error('response body too large'));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (err) => settle(() => reject(failed(err))));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const noBody = status === 204 || status === 205 || status === 304;
+          settle(() => resolve(new BufferedResponse(status, res.headers, noBody ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
+        });
+      };
+      send(2);
+    });
+}
