@@ -112,6 +112,19 @@ export function createBroker(options: BrokerOptions): Broker {
     return at > 0 ? { journalId: sub.slice(0, at), accountId: sub.slice(at + 1) } : undefined;
   };
   const journalOf = (client: unknown) => (client as { journal?: string } | undefined)?.journal;
+  /**
+   * The account's snapshot, read once per request: the resumed authorization asks for it twice (the
+   * session check, then the account), and a request is short enough not to see it change.
+   */
+  const snapshotsRead = new WeakMap<object, Map<string, Promise<AccountSnapshot | undefined>>>();
+  const snapshotFor = (ctx: object, where: { journalId: string; accountId: string }): Promise<AccountSnapshot | undefined> => {
+    const key = snapshotKey(where.journalId, where.accountId);
+    let read = snapshotsRead.get(ctx);
+    if (!read) snapshotsRead.set(ctx, (read = new Map()));
+    let snapshot = read.get(key);
+    if (!snapshot) read.set(key, (snapshot = kv.get(key) as Promise<AccountSnapshot | undefined>));
+    return snapshot;
+  };
 
   const provider: Provider = createProvider({
     issuer: options.issuer,
@@ -126,7 +139,7 @@ export function createBroker(options: BrokerOptions): Broker {
     findAccount: async (ctx, sub, token) => {
       const client = ctx.oidc.client ?? (token?.clientId ? await provider.Client.find(token.clientId) : undefined);
       const where = resolve(journalOf(client), sub);
-      const snapshot = where ? ((await kv.get(snapshotKey(where.journalId, where.accountId))) as AccountSnapshot | undefined) : undefined;
+      const snapshot = where ? await snapshotFor(ctx, where) : undefined;
       if (!snapshot) return undefined;
       return { accountId: sub, claims: async () => ({ sub, ...claimsOf(snapshot, today()) }) };
     },
@@ -135,7 +148,7 @@ export function createBroker(options: BrokerOptions): Broker {
       const journal = journalOf(ctx.oidc.client);
       if (!journal && !sub.includes(':')) return false;
       const where = resolve(journal, sub);
-      const snapshot = where ? ((await kv.get(snapshotKey(where.journalId, where.accountId))) as AccountSnapshot | undefined) : undefined;
+      const snapshot = where ? await snapshotFor(ctx, where) : undefined;
       const role = ctx.oidc.params?.role;
       return snapshot !== undefined && (typeof role !== 'string' || role === snapshot.role);
     },

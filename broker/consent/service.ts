@@ -214,13 +214,7 @@ export async function rememberEsiaChildren(deps: ConsentDeps, parentOid: string,
   const secret = await deps.store.matchingSecret();
   for (const child of children) {
     const keys = kidKeysOf(secret, child);
-    // One round trip for all of a child's keys (the Redis client pipelines concurrent commands).
-    const [, found] = await Promise.all([
-      Promise.all(keys.map((key) => deps.store.addKidParent(key, parentOid))),
-      Promise.all(keys.map((key) => deps.store.byKidKey(key))),
-    ]);
-    const candidates = new Map(found.flat().map((r) => [r.id, r]));
-    for (const candidate of candidates.values()) {
+    for (const candidate of await deps.store.rememberKidParent(keys, parentOid)) {
       if (candidate.state !== 'pending' || candidate.pupilOid === parentOid || !kidMatches(candidate.kidKeys, keys)) continue;
       await addEligible(deps, candidate.id, { esiaOid: parentOid, evidence: 'esia_children' });
     }

@@ -44,9 +44,6 @@ export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): Co
     async forParent(parentOid) {
       return readAll(byParent.get(parentOid));
     },
-    async byKidKey(kidKey) {
-      return readAll(byKid.get(kidKey));
-    },
     async open(input, entry, event) {
       const record = parseConsent(input);
       const valid = entry ? parseAuditEntry(entry) : undefined;
@@ -75,8 +72,13 @@ export function createMemoryConsentStore(options: { audit?: AuditLog } = {}): Co
       if (valid) await audit.append(valid);
       return 'ok';
     },
-    async addKidParent(kidKey, parentOid) {
-      add(kidParents, kidKey, parentOid);
+    async rememberKidParent(kidKeys, parentOid) {
+      const ids = new Set<string>();
+      for (const key of kidKeys) {
+        add(kidParents, key, parentOid);
+        for (const id of byKid.get(key) ?? []) ids.add(id);
+      }
+      return readAll(ids);
     },
     async kidParents(kidKey) {
       return [...(kidParents.get(kidKey) ?? [])].sort();

@@ -57,6 +57,25 @@ return {'ok'}
  * KEYS: outbox. ARGV: group. Creates the consumer group (and the stream) unless it exists. A script,
  * so the connection's key prefix applies (ioredis does not prefix XGROUP's key).
  */
+/**
+ * Remembers a parent for a child's kid keys and returns the ids of the records filed under them:
+ * KEYS are the kid-parents sets, then the kid sets, of the same keys; ARGV[1] the parent's oid.
+ */
+const REMEMBER_KID_PARENT = defineScript(`
+local half = #KEYS / 2
+local seen, ids = {}, {}
+for i = 1, half do
+  redis.call('SADD', KEYS[i], ARGV[1])
+  for _, id in ipairs(redis.call('SMEMBERS', KEYS[half + i])) do
+    if not seen[id] then
+      seen[id] = true
+      ids[#ids + 1] = id
+    end
+  end
+end
+return ids
+`);
+
 const CREATE_GROUP = defineScript(`
 local reply = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
 if type(reply) == 'table' and reply.err and not string.find(reply.err, 'BUSYGROUP') then return redis.error_reply(reply.err) end
@@ -139,7 +158,6 @@ export function createRedisConsentStore(redis: RedisClient): ConsentStore {
     },
     historyOf: (pupilOid) => readMany('consent history', pupilKey(pupilOid)),
     forParent: (parentOid) => readMany('consent forParent', parentKey(parentOid)),
-    byKidKey: (key) => readMany('consent byKidKey', kidKey(key)),
     async open(input, audit, event) {
       const record = parseConsent(input);
       const sets = [pupilKey(record.pupilOid), ...record.eligible.map((p) => parentKey(p.esiaOid)), ...record.kidKeys.map(kidKey)];
@@ -151,8 +169,14 @@ export function createRedisConsentStore(redis: RedisClient): ConsentStore {
       const [status] = await write('update', record, w.pointer, (w.newParents ?? []).map(parentKey), w.audit, w.event);
       return status as 'ok' | 'conflict' | 'missing';
     },
-    async addKidParent(key, parentOid) {
-      await guard('consent addKidParent', () => redis.sadd(kidParentsKey(key), parentOid));
+    async rememberKidParent(keys, parentOid) {
+      if (!keys.length) return [];
+      const ids = (await guard('consent rememberKidParent', () =>
+        REMEMBER_KID_PARENT(redis, [...keys.map(kidParentsKey), ...keys.map(kidKey)], [parentOid]),
+      )) as string[];
+      if (!ids.length) return [];
+      const values = await guard('consent rememberKidParent', () => redis.mget(...ids.map(recordKey)));
+      return newestFirst(values.filter((v): v is string => v !== null).map((v) => fromJson(v) as ConsentRecord));
     },
     async kidParents(key) {
       return (await guard('consent kidParents', () => redis.smembers(kidParentsKey(key)))).sort();

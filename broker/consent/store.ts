@@ -119,14 +119,15 @@ export interface ConsentStore {
   historyOf(pupilOid: string): Promise<ConsentRecord[]>;
   /** Every record naming this person as an eligible parent, newest first. */
   forParent(parentOid: string): Promise<ConsentRecord[]>;
-  /** Records whose pupil matches a kid key (a parent's ESIA child), newest first. */
-  byKidKey(kidKey: string): Promise<ConsentRecord[]>;
   /** Creates a pending record unless the pupil has an open one (then its id). Atomic with its audit entry. */
   open(record: ConsentRecord, audit?: AuditEntry, event?: ConsentEvent): Promise<OpenResult>;
   /** Replaces the record if its stored version is `record.version - 1`. Atomic with its audit entry. */
   update(write: ConsentWrite): Promise<UpdateResult>;
-  /** Remembers that a parent's ESIA children list holds the child with this kid key (durable). */
-  addKidParent(kidKey: string, parentOid: string): Promise<void>;
+  /**
+   * Remembers that a parent's ESIA children list holds the child with these kid keys (durable), and
+   * returns the records whose pupil matches any of them, newest first: one round trip for both.
+   */
+  rememberKidParent(kidKeys: readonly string[], parentOid: string): Promise<ConsentRecord[]>;
   /** The parents whose ESIA children list held this kid key when they logged in to the cabinet. */
   kidParents(kidKey: string): Promise<string[]>;
   /** The secret that keys kid keys: made once, shared by every instance, kept with the records. */

@@ -78,7 +78,10 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   const { provider, kv, config } = deps;
   const ttl = config.ttl.interaction;
 
-  /** The interaction of this browser (its cookie) and our state for it, or an "expired" page. */
+  /**
+   * The interaction of this browser (its cookie) and our state for it, or an "expired" page. A state
+   * made here (`fresh`) is not stored yet: whoever shows its CSRF token or moves on saves it.
+   */
   async function load(ctx: Context, uid?: string, expired?: { title: string; text: string }) {
     let details;
     try {
@@ -92,17 +95,15 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       return undefined;
     }
     let state = (await kv.get(stateKey(details.uid))) as LoginState | undefined;
-    if (!state) {
-      state = { csrf: randomBytes(24).toString('base64url') };
-      await kv.set(stateKey(details.uid), state, ttl);
-    }
+    const fresh = state === undefined;
+    state ??= { csrf: randomBytes(24).toString('base64url') };
     const client = await provider.Client.find(String(details.params.client_id));
     if (!client) {
       showExpired(ctx);
       return undefined;
     }
     const journalId = (client as unknown as { journal?: string }).journal;
-    return { details, state, client, journalId, clientName: client.clientName ?? client.clientId };
+    return { details, state, fresh, client, journalId, clientName: client.clientName ?? client.clientId };
   }
 
   async function save(uid: string, state: LoginState): Promise<void> {
@@ -158,6 +159,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       state.role = requested as Role;
       return goToEsia(ctx, details.uid, state);
     }
+    if (loaded.fresh) await save(details.uid, state);
     ctx.type = 'html';
     ctx.body = rolePage(details.uid, state.csrf, loaded.clientName, schoolLoginAvailable(loaded.journalId));
   });
@@ -422,6 +424,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     const loaded = await load(ctx, ctx.params.uid);
     if (!loaded) return;
     if (!schoolLoginAvailable(loaded.journalId)) return showExpired(ctx);
+    if (loaded.fresh) await save(loaded.details.uid, loaded.state);
     ctx.type = 'html';
     ctx.body = schoolLoginPage(loaded.details.uid, loaded.state.csrf, loaded.clientName);
   });
