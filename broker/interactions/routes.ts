@@ -134,18 +134,41 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     ctx.body = refusalPage(uid, state.csrf, text.title, text.explanation, text.whatToDo);
   }
 
-  async function goToEsia(ctx: Context, uid: string, state: LoginState): Promise<void> {
+  /** Stores the state and a single-use ESIA state bound to the interaction; returns ESIA's URL. */
+  async function esiaLoginUrl(uid: string, state: LoginState): Promise<string> {
     const esiaState = randomUUID();
-    await kv.set(esiaKey(esiaState), { uid }, config.ttl.esiaFlow);
-    await save(uid, state);
+    await Promise.all([kv.set(esiaKey(esiaState), { uid }, config.ttl.esiaFlow), save(uid, state)]);
+    const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: esiaRedirectUri(uid), state: esiaState, scopes: esiaScopesFor(state.role) });
+    return url;
+  }
+
+  async function goToEsia(ctx: Context, uid: string, state: LoginState): Promise<void> {
     try {
-      const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: esiaRedirectUri(uid), state: esiaState, scopes: esiaScopesFor(state.role) });
-      ctx.redirect(url);
+      ctx.redirect(await esiaLoginUrl(uid, state));
     } catch (err) {
       deps.log.error({ err: describe(err) }, 'cannot build the ESIA authorization request');
       await refuse(ctx, uid, state, UNAVAILABLE.esia);
     }
   }
+
+  // When the journal's request names the role, the authorization request goes to ESIA at once instead
+  // of through `GET /interaction/:uid` (one request less per login). oidc-provider has just started the
+  // login interaction and set its cookie for /interaction/<uid>, where ESIA sends the browser back.
+  // Anything unusual (another prompt, no or an unknown role, ESIA's URL cannot be built) keeps the
+  // redirect to the interaction, whose route handles it as always.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status !== 303 || (ctx.oidc?.route !== 'authorization' && ctx.oidc?.route !== 'resume')) return;
+    const interaction = ctx.oidc.entities.Interaction;
+    if (!interaction || interaction.prompt.name !== 'login' || ctx.response.get('location') !== `/interaction/${interaction.uid}`) return;
+    const role = interaction.params.role;
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return;
+    try {
+      ctx.redirect(await esiaLoginUrl(interaction.uid, { csrf: randomBytes(24).toString('base64url'), role: role as Role }));
+    } catch (err) {
+      deps.log.warn({ err: describe(err) }, 'cannot go to ESIA at once; the interaction will try again');
+    }
+  });
 
   router.get('/interaction/:uid', async (ctx) => {
     const loaded = await load(ctx, ctx.params.uid);

@@ -62,6 +62,24 @@ describe.each(['memory', 'redis'] as const)('broker login (%s store)', (store) =
       expect(info).toMatchObject({ role: 'staff', institution: { id: 'school-2' } });
     });
 
+    it('sends the authorization request straight to ESIA when the role is named, with the interaction cookie for the way back', async () => {
+      const browser = new ScriptedBrowser();
+      const { url } = await start({ role: 'parent' });
+      const response = await browser.request(url);
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(location.origin).toBe(env.esia.url);
+      const back = new URL(location.searchParams.get('redirect_uri')!);
+      expect(back.pathname).toMatch(/^\/interaction\/[\w-]+\/esia$/);
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith('_interaction='));
+      expect(cookie).toContain(`path=${back.pathname.replace(/\/esia$/, '')};`);
+      // The same request without a role (or with an unknown one) shows the broker's role step first.
+      for (const extra of [{}, { role: 'admin' }]) {
+        const other = await new ScriptedBrowser().request((await start(extra)).url);
+        expect(other.headers.get('location')).toMatch(/^\/interaction\/[\w-]+$/);
+      }
+    });
+
     it('says plainly when no journal account is linked, and returns access_denied to the journal', async () => {
       const browser = new ScriptedBrowser();
       const { config, verifier, state, url } = await start({ role: 'parent' });
