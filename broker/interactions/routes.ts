@@ -30,6 +30,8 @@ import { CONFLICT, CONSENT, CONSENT_LOGIN_EXPIRED, EXPIRED, refusalText, SCHOOL_
 /** A login in progress, beside oidc-provider's own interaction record. */
 interface LoginState {
   csrf: string;
+  /** Whether the state has been stored under the interaction (else it lives only in the ESIA trip's record). */
+  stored?: boolean;
   role?: Role;
   person?: LoginPerson;
   /** Account choices offered: key → account. */
@@ -71,6 +73,13 @@ export interface InteractionDeps {
   clock: () => Date;
 }
 
+/** An ESIA trip: the interaction it belongs to, and the login's state when it left. */
+interface EsiaTrip {
+  uid: string;
+  /** Absent in trips recorded before the state travelled along: the callback reads the stored one. */
+  state?: LoginState;
+}
+
 const stateKey = (uid: string) => `login:${uid}`;
 const esiaKey = (state: string) => `esia-state:${state}`;
 
@@ -80,9 +89,10 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
 
   /**
    * The interaction of this browser (its cookie) and our state for it, or an "expired" page. A state
-   * made here (`fresh`) is not stored yet: whoever shows its CSRF token or moves on saves it.
+   * made here (`fresh`) is not stored yet: whoever shows its CSRF token or moves on saves it. `carried`
+   * is the state an ESIA trip took along (the callback reads it from the trip's record, not the store).
    */
-  async function load(ctx: Context, uid?: string, expired?: { title: string; text: string }) {
+  async function load(ctx: Context, uid?: string, expired?: { title: string; text: string }, carried?: LoginState) {
     let details;
     try {
       details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -94,7 +104,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       showExpired(ctx, expired);
       return undefined;
     }
-    let state = (await kv.get(stateKey(details.uid))) as LoginState | undefined;
+    let state = carried ?? ((await kv.get(stateKey(details.uid))) as LoginState | undefined);
     const fresh = state === undefined;
     state ??= { csrf: randomBytes(24).toString('base64url') };
     const client = await provider.Client.find(String(details.params.client_id));
@@ -107,6 +117,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   }
 
   async function save(uid: string, state: LoginState): Promise<void> {
+    state.stored = true;
     await kv.set(stateKey(uid), state, ttl);
   }
 
@@ -134,10 +145,13 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     ctx.body = refusalPage(uid, state.csrf, text.title, text.explanation, text.whatToDo);
   }
 
-  /** Stores the state and a single-use ESIA state bound to the interaction; returns ESIA's URL. */
+  /**
+   * A single-use ESIA state bound to the interaction, carrying the login's state to the callback (which
+   * stores it only if it needs to); returns ESIA's URL.
+   */
   async function esiaLoginUrl(uid: string, state: LoginState): Promise<string> {
     const esiaState = randomUUID();
-    await Promise.all([kv.set(esiaKey(esiaState), { uid }, config.ttl.esiaFlow), save(uid, state)]);
+    await kv.set(esiaKey(esiaState), { uid, state } satisfies EsiaTrip, config.ttl.esiaFlow);
     const { url } = await deps.esia.buildAuthorizationUrl({ redirectUri: esiaRedirectUri(uid), state: esiaState, scopes: esiaScopesFor(state.role) });
     return url;
   }
@@ -208,9 +222,9 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   router.get('/interaction/:uid/esia', async (ctx) => {
     const query = new URLSearchParams(ctx.querystring);
     const esiaState = query.get('state') ?? '';
-    const bound = (await kv.take(esiaKey(esiaState))) as { uid: string } | undefined;
+    const bound = (await kv.take(esiaKey(esiaState))) as EsiaTrip | undefined;
     if (!bound || bound.uid !== ctx.params.uid) return showExpired(ctx);
-    const loaded = await load(ctx, bound.uid);
+    const loaded = await load(ctx, bound.uid, undefined, bound.state);
     if (!loaded) return;
     const { details, state, journalId } = loaded;
     if (!state.role) return showExpired(ctx);
@@ -347,7 +361,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       }
       consent = 'granted';
     }
-    await completeLogin(ctx, uid, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate, consent });
+    await completeLogin(ctx, uid, state, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate, consent });
   }
 
   /** The pupil's waiting page: explains, waits, and finishes the login once a parent approves. */
@@ -360,7 +374,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (granted) {
       const { account, bound } = state.consent;
       const person = state.person;
-      return completeLogin(ctx, details.uid, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate, consent: 'granted' });
+      return completeLogin(ctx, details.uid, state, account, { bound, acr: person.level, amr: [...person.amr], birthDate: person.birthDate, consent: 'granted' });
     }
     if (record?.state === 'declined') return refuse(ctx, details.uid, state, CONSENT.declined);
     if (!record || record.state !== 'pending' || !stillOpen) return refuse(ctx, details.uid, state, CONSENT.closed);
@@ -415,19 +429,22 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   async function completeLogin(
     ctx: Context,
     uid: string,
+    state: LoginState,
     account: JournalAccount,
     how: { bound: boolean; acr: Acr; amr: string[]; birthDate?: string; consent?: AccountSnapshot['consent'] },
   ) {
-    await deps.saveSnapshot({
-      journalId: account.journalId,
-      accountId: account.accountId,
-      role: account.role,
-      institution: account.institution,
-      fullName: account.fullName,
-      birthDate: how.birthDate ?? account.birthDate,
-      ...(how.consent ? { consent: how.consent } : {}),
-    });
-    await kv.delete(stateKey(uid));
+    await Promise.all([
+      deps.saveSnapshot({
+        journalId: account.journalId,
+        accountId: account.accountId,
+        role: account.role,
+        institution: account.institution,
+        fullName: account.fullName,
+        birthDate: how.birthDate ?? account.birthDate,
+        ...(how.consent ? { consent: how.consent } : {}),
+      }),
+      state.stored ? kv.delete(stateKey(uid)) : undefined,
+    ]);
     deps.metrics?.login('success', how.acr === 'school-password' ? 'school_password' : 'esia');
     await finishWith(ctx, { login: { accountId: deps.sessionAccountId(how.bound, account), acr: how.acr, amr: how.amr, remember: true } });
   }
@@ -484,7 +501,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     }
     if (!account) return failed();
     await kv.delete(accountKey);
-    await completeLogin(ctx, loaded.details.uid, account, { bound: true, acr: 'school-password', amr: ['pwd'] });
+    await completeLogin(ctx, loaded.details.uid, loaded.state, account, { bound: true, acr: 'school-password', amr: ['pwd'] });
   });
 
   router.post('/interaction/:uid/link', async (ctx) => {

@@ -74,7 +74,7 @@ describe.each(['memory', 'redis'] as const)('broker login (%s store)', (store) =
       const cookie = response.headers.getSetCookie().find((c) => c.startsWith('_interaction='));
       expect(cookie).toContain(`path=${back.pathname.replace(/\/esia$/, '')};`);
       // The same request without a role (or with an unknown one) shows the broker's role step first.
-      for (const extra of [{}, { role: 'admin' }]) {
+      for (const extra of [{}, { role: 'admin' }] as Record<string, string>[]) {
         const other = await new ScriptedBrowser().request((await start(extra)).url);
         expect(other.headers.get('location')).toMatch(/^\/interaction\/[\w-]+$/);
       }
