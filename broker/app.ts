@@ -2,7 +2,7 @@
  * Builds the broker: the OpenID Provider, the login's interaction routes and the ESIA callback, on one
  * Koa app. It never listens (`broker/main.ts` does) and reads no environment.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import { Router } from '@koa/router';
@@ -38,7 +38,7 @@ import type { KeyValueStore } from './store/types.ts';
 import { errorPage } from './views/pages.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { opsRoutes } from './ops.ts';
-import { requestIdMiddleware } from './request-id.ts';
+import { continueRequest, requestIdMiddleware } from './request-id.ts';
 import type { RedisClient } from './store/redis.ts';
 
 export interface BrokerOptions {
@@ -252,6 +252,7 @@ export function createBroker(options: BrokerOptions): Broker {
     consent: consentDeps,
     timeZone,
     clock,
+    resume: (req, res, returnTo) => resumeHere(req, res, returnTo),
   });
 
   registerLinkRoutes(router, {
@@ -347,6 +348,31 @@ export function createBroker(options: BrokerOptions): Broker {
   applyTrustProxy([app, provider], config.trustProxy);
   // Composed once, after every `provider.use` and `app.use` (Koa composes its middleware on `callback()`).
   const providerCallback = provider.callback();
+
+  /**
+   * oidc-provider's resume (`GET /auth/<uid>`) run on the request that finished the interaction. The
+   * browser would come back with the resume cookie (signed, path /auth/<uid>) that oidc-provider set
+   * for this interaction; the request in hand has proved the same browser with the interaction cookie,
+   * so it carries that cookie, signed with the first cookie key as oidc-provider's cookies are.
+   */
+  const resumeHere = async (req: IncomingMessage, res: ServerResponse, returnTo: string): Promise<void> => {
+    const path = returnTo.startsWith(options.issuer) ? returnTo.slice(options.issuer.length) : '';
+    const uid = /^\/auth\/([\w-]+)$/.exec(path)?.[1];
+    if (!uid) {
+      res.statusCode = 303;
+      res.setHeader('Location', returnTo);
+      res.end();
+      return;
+    }
+    const name = provider.cookieName('resume');
+    const signature = createHmac('sha1', keys.cookieKeys[0]!).update(`${name}=${uid}`).digest('base64url');
+    req.method = 'GET';
+    req.url = path;
+    req.headers.cookie = [req.headers.cookie, `${name}=${uid}`, `${name}.sig=${signature}`].filter(Boolean).join('; ');
+    const requestId = res.getHeader('x-request-id');
+    if (typeof requestId === 'string') continueRequest(req, requestId);
+    await providerCallback(req, res);
+  };
   const appCallback = app.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';

@@ -3,16 +3,32 @@
  * else is replaced by a fresh UUID. The id is echoed in the response header, kept on `ctx.state.requestId`,
  * and the rest of the request runs inside it, so every log line written meanwhile carries `reqId`.
  * Each request ends with one access line (method, path without the query, status, milliseconds);
- * the operator's probes (`/healthz`, `/readyz`, `/metrics`) are not logged.
+ * the operator's probes (`/healthz`, `/readyz`, `/metrics`) are not logged. A request handed on inside
+ * the broker (`continueRequest`: oidc-provider resuming the authorization on the request that finished
+ * the interaction) keeps its id and is logged once, by the first handler.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Logger } from '../core/log.ts';
 import { requestIdFrom, runWithRequestId } from '../core/request-context.ts';
 
 const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** Requests handed on to another handler, with their id. */
+const continued = new WeakMap<IncomingMessage, string>();
+
+/** Marks a request that one handler hands on to another: the next keeps its id and writes no second access line. */
+export function continueRequest(req: IncomingMessage, requestId: string): void {
+  continued.set(req, requestId);
+}
+
 export function requestIdMiddleware(log: Logger): Middleware {
   return async (ctx, next) => {
+    const handedOn = continued.get(ctx.req);
+    if (handedOn !== undefined) {
+      ctx.state.requestId = handedOn;
+      return runWithRequestId(handedOn, next);
+    }
     const id = requestIdFrom(ctx.get('x-request-id') || undefined);
     ctx.state.requestId = id;
     ctx.set('X-Request-Id', id);

@@ -6,6 +6,7 @@
  * to do, and its button returns the person to the journal with an OAuth error.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import type { Router } from '@koa/router';
 import type Provider from 'oidc-provider';
@@ -69,6 +70,12 @@ export interface InteractionDeps {
   sessionAccountId(journalBound: boolean, account: JournalAccount): string;
   /** Parental consent (store, eligibility, notifications). */
   consent: ConsentDeps;
+  /**
+   * Runs oidc-provider's resumed authorization (`returnTo`) on this request, so that a finished
+   * interaction answers with the journal's redirect at once instead of sending the browser to
+   * `/auth/<uid>` first. Absent: the browser is redirected there.
+   */
+  resume?(req: IncomingMessage, res: ServerResponse, returnTo: string): Promise<void>;
   timeZone: string;
   clock: () => Date;
 }
@@ -133,6 +140,12 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
 
   async function finishWith(ctx: Context, result: Record<string, unknown>): Promise<void> {
     const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    if (deps.resume) {
+      // The resumed authorization answers this request (the journal's redirect with the code or error).
+      ctx.respond = false;
+      await deps.resume(ctx.req, ctx.res, to);
+      return;
+    }
     ctx.status = 303;
     ctx.redirect(to);
   }

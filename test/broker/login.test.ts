@@ -80,6 +80,37 @@ describe.each(['memory', 'redis'] as const)('broker login (%s store)', (store) =
       }
     });
 
+    it('answers the ESIA callback with the journal redirect itself, the resumed authorization run on that request', async () => {
+      const browser = new ScriptedBrowser();
+      const { config, verifier, state, url } = await start({ role: 'parent' });
+      const toEsia = (await browser.request(url)).headers.get('location')!;
+      // Walk mock-esia by hand up to its redirect back to the broker.
+      let at = toEsia;
+      let response = await browser.request(at);
+      for (let hop = 0; hop < 10 && !new URL(at).pathname.endsWith('/esia'); hop++) {
+        const location = response.headers.get('location');
+        if (location) {
+          at = new URL(location, at).toString();
+        } else {
+          const req = new URL(at).searchParams.get('req')!;
+          const page = new URL(at).pathname;
+          response = await browser.post(new URL(page, at).toString(), page === '/login' ? { req, persona: 'parent-ivanova' } : { req, decision: 'allow' });
+          at = new URL(response.headers.get('location')!, at).toString();
+        }
+        if (new URL(at).pathname.endsWith('/esia')) break;
+        response = await browser.request(at);
+      }
+      const callback = await browser.request(at);
+      expect(callback.status).toBe(303);
+      const back = callback.headers.get('location')!;
+      expect(back.startsWith(RP_REDIRECT)).toBe(true);
+      expect(callback.headers.getSetCookie().some((c) => c.startsWith('_session='))).toBe(true);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, expectedState: state });
+      expect(tokens.claims()!.sub).toBe('p-1001');
+      // The same code twice: refused.
+      await expect(oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier, expectedState: state })).rejects.toThrow();
+    });
+
     it('says plainly when no journal account is linked, and returns access_denied to the journal', async () => {
       const browser = new ScriptedBrowser();
       const { config, verifier, state, url } = await start({ role: 'parent' });
