@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { GostCurve } from './curves.ts';
 import { bytesToBigIntBE, bytesToBigIntLE } from './binary.ts';
+import { LimbComb, type PackedTable } from './comb-limbs.ts';
+import { Field256 } from './field256.ts';
 
 /** Byte length of the digest, of r and s, and of each public key coordinate for 256-bit keys. */
 export const SIZE = 32;
@@ -75,12 +77,12 @@ export class Jacobian {
 
 /**
  * Multiples j·2^(8w)·B of a fixed point B for windows w = 0..31 and digits j = 1..255, affine and
- * normalised; entry (w, j) is at index 256·w + j (index 256·w is unused).
+ * normalised; entry (w, j) is at index 256·w + j (index 256·w is unused). As BigInt arrays, or packed
+ * into limbs on curves that have the limb arithmetic.
  */
-export interface CombTable {
-  readonly xs: readonly bigint[];
-  readonly ys: readonly bigint[];
-}
+export type CombTable =
+  | { readonly kind: 'bigint'; readonly xs: readonly bigint[]; readonly ys: readonly bigint[] }
+  | { readonly kind: 'limbs'; readonly packed: PackedTable };
 
 export const WINDOWS = 32;
 export const WINDOW_SIZE = 256;
@@ -103,9 +105,12 @@ export class CurveArithmetic {
   readonly hasCofactor: boolean;
   private readonly aIsMinus3: boolean;
   private baseTable: CombTable | undefined;
+  /** Comb multiplication on limbs, for p = 2^256 − c (CryptoPro-A, tc26 paramSetA); else BigInt. */
+  private readonly limbs: LimbComb | undefined;
   private static nextId = 0;
 
-  constructor(curve: GostCurve) {
+  /** `limbs: false` keeps the BigInt arithmetic throughout (the reference the tests compare with). */
+  constructor(curve: GostCurve, options: { limbs?: boolean } = {}) {
     this.p = curve.p;
     this.a = modPos(curve.a, curve.p);
     this.b = modPos(curve.b, curve.p);
@@ -116,6 +121,15 @@ export class CurveArithmetic {
     this.id = CurveArithmetic.nextId++;
     const gap = curve.p + 1n - curve.q;
     this.hasCofactor = gap > 0n && gap * gap > 4n * curve.p;
+    this.limbs =
+      options.limbs !== false && Field256.fits(curve.p)
+        ? new LimbComb(Number((1n << 256n) - curve.p), (P) => this.double(P))
+        : undefined;
+  }
+
+  /** Whether comb tables and comb multiplications run on limbs. */
+  get usesLimbs(): boolean {
+    return this.limbs !== undefined;
   }
 
   /** Whether the affine point (x, y) is a valid public key: on the curve, and of order q. */
@@ -227,15 +241,16 @@ export class CurveArithmetic {
     }
     // Unused entries (index 256·w) stay (0, 0, 1) and normalise harmlessly.
     this.normalizeInPlace(X, Y, Z);
-    return { xs: X, ys: Y };
+    return this.limbs ? { kind: 'limbs', packed: this.limbs.pack(X, Y) } : { kind: 'bigint', xs: X, ys: Y };
   }
 
   /**
-   * acc + k·B for the point B whose comb table is given, k in [0, 2^256); `acc` (infinity by
-   * default) is updated in place and returned.
+   * acc + k·B for the point B whose comb table is given, k in [0, 2^256); `acc` is infinity by
+   * default. The sum is returned; `acc` may or may not have been updated.
    */
   combMultiply(table: CombTable, k: bigint, acc: Jacobian = Jacobian.infinity()): Jacobian {
     const digits = scalarDigits(k);
+    if (table.kind === 'limbs') return this.limbResult(this.limbs!.multiply([table.packed], [digits], WINDOW_SIZE, acc));
     const { xs, ys } = table;
     for (let w = 0; w < WINDOWS; w++) {
       const d = digits[w]!;
@@ -251,6 +266,10 @@ export class CurveArithmetic {
   combMultiply2(t1: CombTable, k1: bigint, t2: CombTable, k2: bigint): Jacobian {
     const d1 = scalarDigits(k1);
     const d2 = scalarDigits(k2);
+    if (t1.kind === 'limbs' && t2.kind === 'limbs') {
+      return this.limbResult(this.limbs!.multiply([t1.packed, t2.packed], [d1, d2], WINDOW_SIZE));
+    }
+    if (t1.kind !== 'bigint' || t2.kind !== 'bigint') throw new Error('comb tables of different kinds');
     const acc = Jacobian.infinity();
     for (let w = 0; w < WINDOWS; w++) {
       const row = w * WINDOW_SIZE;
@@ -260,6 +279,10 @@ export class CurveArithmetic {
       if (b !== 0) this.addAffine(acc, t2.xs[row + b]!, t2.ys[row + b]!);
     }
     return acc;
+  }
+
+  private limbResult(P: { X: bigint; Y: bigint; Z: bigint }): Jacobian {
+    return new Jacobian(P.X, P.Y, P.Z);
   }
 
   /** k·(x, y) by a width-5 wNAF double-and-add ladder, for points without a comb table. */

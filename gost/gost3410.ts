@@ -13,7 +13,9 @@
  *
  * Arithmetic: points in Jacobian coordinates with mixed (Jacobian + affine) additions, field values
  * kept as BigInt residues in (-p, p) (JavaScript's `%` keeps the dividend's sign; values are only
- * normalised when leaving the module). Multiples of a fixed point come from a comb table of
+ * normalised when leaving the module); on curves over p = 2^256 − 617 (CryptoPro-A, tc26 paramSetA)
+ * the comb multiplications run on 24-bit limbs in Float64Arrays instead (`field256.ts`), about twice
+ * as fast and without garbage. Multiples of a fixed point come from a comb table of
  * 32 windows × 255 affine multiples, so a full scalar multiplication costs at most 32 additions and
  * no doublings. The base point's table is built once per curve on first use; verification keys get
  * their own table from their second use on (kept in a small LRU cache), before that a width-5 wNAF
