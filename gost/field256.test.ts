@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../scripts/gen-field-products.ts';
-import { CurveArithmetic, Jacobian, scalarDigits } from './curve-arithmetic.ts';
+import { CurveArithmetic, Jacobian, invert, invertSlow, scalarDigits } from './curve-arithmetic.ts';
 import { GOST_CURVES, curveByName, type GostCurve } from './curves.ts';
 import { Field256, LIMBS, type Fe } from './field256.ts';
 
@@ -172,8 +172,29 @@ describe('comb multiplication on limbs agrees with the BigInt arithmetic', () =>
       }
     });
 
-    it('uses base-256 digits of the scalar', () => {
-      expect(Array.from(scalarDigits(0x0102n)).slice(0, 3)).toEqual([2, 1, 0]);
-    });
+  });
+});
+
+describe('scalar helpers', () => {
+  it('invert (Lehmer) agrees with the textbook extended Euclid, mod p, mod q and at the edges', () => {
+    const q = curveByName('id-GostR3410-2001-CryptoPro-A-ParamSet').q;
+    const values = [1n, 2n, 3n, p - 1n, 1n << 47n, (1n << 47n) + 1n, (1n << 48n) - 1n, 1n << 200n, ...Array.from({ length: 2000 }, random256)];
+    for (const m of [p, q, 1000003n, (1n << 61n) - 1n]) {
+      for (const a of values) {
+        if (a % m === 0n) continue;
+        const inverse = invert(a, m);
+        expect(inverse, `${a} mod ${m}`).toBe(invertSlow(a, m));
+        expect((((a % m) * inverse) % m + m) % m).toBe(1n);
+      }
+    }
+    expect(() => invert(6n, 9n)).toThrow('not invertible');
+    expect(() => invert(0n, p)).toThrow('not invertible');
+  });
+
+  it('scalarDigits gives the 32 base-256 digits of any k below 2^256', () => {
+    for (const k of [0n, 1n, 0xfn, 0x10n, 0xabcn, (1n << 256n) - 1n, ...Array.from({ length: 200 }, random256)]) {
+      const want = Array.from({ length: 32 }, (_, w) => Number((k >> BigInt(8 * w)) & 0xffn));
+      expect(Array.from(scalarDigits(k)), k.toString(16)).toEqual(want);
+    }
   });
 });
