@@ -136,20 +136,27 @@ export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisCl
  * Runs one store operation against Redis: any failure, or no answer within the client's deadline,
  * becomes ERR_STORE_UNAVAILABLE (the driver's error as `cause`); StoreErrors pass through.
  */
-export async function callRedis<T>(client: RedisClient, operation: string, run: () => Promise<T>): Promise<T> {
+export function callRedis<T>(client: RedisClient, operation: string, run: () => Promise<T>): Promise<T> {
   const ms = deadlines.get(client) ?? 2 * DEFAULT_TIMEOUT_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
+  // One promise and one timer per call (no Promise.race, no async wrapper): this runs for every
+  // store operation of every request.
+  return new Promise<T>((resolve, reject) => {
+    const fail = (cause: unknown) => {
+      clearTimeout(timer);
+      reject(cause instanceof StoreError ? cause : new StoreError('ERR_STORE_UNAVAILABLE', `redis ${operation} failed`, { cause }));
+    };
+    const timer = setTimeout(() => fail(new Error(`no answer from Redis within ${ms} ms`)), ms);
+    let pending: Promise<T>;
+    try {
+      pending = run();
+    } catch (cause) {
+      return fail(cause);
+    }
+    pending.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    }, fail);
   });
-  try {
-    return await Promise.race([run(), deadline]);
-  } catch (cause) {
-    if (cause instanceof StoreError) throw cause;
-    throw new StoreError('ERR_STORE_UNAVAILABLE', `redis ${operation} failed`, { cause });
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Closes the connection: QUIT when connected, else drops it. Idempotent. */
