@@ -106,6 +106,11 @@ describe('Field256: arithmetic modulo 2^256 − 617 on 24-bit limbs', () => {
       expect(field.isZero(rawLimbs(limbs)), `${k}·p`).toBe(true);
     }
     for (const x of [1n, p - 1n, 617n, 1n << 255n]) expect(field.isZero(field.fromBigInt(x))).toBe(false);
+    // Limb 5 at 2^24 − 2 or 2^24 − 1 but the value not a multiple of p: the full check decides.
+    for (const five of [2 ** 24 - 2, 2 ** 24 - 1, 0]) {
+      const limbs = Array.from({ length: LIMBS }, (_, i) => (i === 5 ? five : i === 2 ? 2 ** 24 : 2 ** 24 - 1));
+      expect(field.isZero(rawLimbs(limbs)), `limb 5 = ${five}`).toBe(mod(rawValue(rawLimbs(limbs))) === 0n);
+    }
     const a = field.fromBigInt(random256());
     const o = field.create();
     field.sub(o, a, a);

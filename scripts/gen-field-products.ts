@@ -38,6 +38,19 @@ function reduction(): string[] {
   return lines;
 }
 
+/**
+ * A sum or difference limb by limb (`sign` '+' or '-', the difference with `bias`, a multiple of p
+ * whose limbs exceed any subtrahend's), carried at once; what passes 2^264 (at most 3) is folded back.
+ */
+function linear(sign: '+' | '-'): string[] {
+  const term = (i: number) => (sign === '+' ? `a[${i}]! + b[${i}]!` : `a[${i}]! - b[${i}]! + bias[${i}]!`);
+  const lines = [`  let v = ${term(0)};`, '  let c = Math.floor(v * INV);', '  const o0 = v - c * RADIX;'];
+  for (let i = 1; i < N; i++) lines.push(`  v = ${term(i)} + c;`, '  c = Math.floor(v * INV);', `  o[${i}] = v - c * RADIX;`);
+  lines.push('  v = o0 + c * fold;', '  c = Math.floor(v * INV);', '  o[0] = v - c * RADIX;');
+  lines.push('  v = o[1]! + c;', '  c = Math.floor(v * INV);', '  o[1] = v - c * RADIX;', '  o[2] = o[2]! + c;');
+  return lines;
+}
+
 function loads(names: string[]): string[] {
   return Array.from({ length: N }, (_, i) => `  const ${names.map((n) => `${n}${i} = ${n}[${i}]!`).join(', ')};`);
 }
@@ -61,6 +74,16 @@ export function generate(): string {
     ...loads(['a']),
     ...columns(true),
     ...reduction(),
+    '}',
+    '',
+    '/** o = a + b, carried and folded; o may alias a or b. */',
+    'export function fieldAdd(o: Float64Array, a: Float64Array, b: Float64Array, fold: number): void {',
+    ...linear('+'),
+    '}',
+    '',
+    '/** o = a − b + bias, carried and folded; o may alias a or b. */',
+    'export function fieldSub(o: Float64Array, a: Float64Array, b: Float64Array, bias: Float64Array, fold: number): void {',
+    ...linear('-'),
     '}',
     '',
   ].join('\n');
