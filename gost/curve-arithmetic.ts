@@ -3,11 +3,11 @@
  * bytes, points in Jacobian coordinates with mixed additions, comb tables of a fixed point's multiples,
  * a wNAF ladder, and one shared arithmetic object per curve.
  */
-import { randomBytes } from 'node:crypto';
 import type { GostCurve } from './curves.ts';
 import { bytesToBigIntBE, bytesToBigIntLE } from './binary.ts';
 import { LimbComb, type PackedTable } from './comb-limbs.ts';
 import { Field256 } from './field256.ts';
+import { poolRandomBytes } from './random.ts';
 
 /** Byte length of the digest, of r and s, and of each public key coordinate for 256-bit keys. */
 export const SIZE = 32;
@@ -143,9 +143,10 @@ export function randomScalar(n: bigint): bigint {
   const length = Math.ceil(bits / 8);
   const topMask = 0xff >>> (length * 8 - bits);
   for (;;) {
-    const buf = randomBytes(length);
+    const buf = poolRandomBytes(length);
     buf[0] = buf[0]! & topMask;
     const k = bytesToBigIntBE(buf);
+    buf.fill(0);
     if (k > 0n && k < n) return k;
   }
 }

@@ -5,6 +5,7 @@ import { generate } from '../scripts/gen-field-products.ts';
 import { CurveArithmetic, Jacobian, invert, invertSlow, scalarDigits } from './curve-arithmetic.ts';
 import { GOST_CURVES, curveByName, type GostCurve } from './curves.ts';
 import { Field256, LIMBS, type Fe } from './field256.ts';
+import { poolRandomBytes } from './random.ts';
 
 const field = new Field256(617);
 const p = field.p;
@@ -201,5 +202,20 @@ describe('scalar helpers', () => {
       const want = Array.from({ length: 32 }, (_, w) => Number((k >> BigInt(8 * w)) & 0xffn));
       expect(Array.from(scalarDigits(k)), k.toString(16)).toEqual(want);
     }
+  });
+});
+
+describe('pooled random bytes', () => {
+  it('hands out fresh bytes every time, across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const bytes = poolRandomBytes(32);
+      expect(bytes.length).toBe(32);
+      const hex = Buffer.from(bytes).toString('hex');
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+      bytes.fill(0); // as randomScalar does: the next call must not see the wiped bytes
+    }
+    expect(poolRandomBytes(5000).length).toBe(5000);
   });
 });

@@ -212,10 +212,12 @@ async function refreshEligibility(deps: ConsentDeps, record: ConsentRecord, pupi
 export async function rememberEsiaChildren(deps: ConsentDeps, parentOid: string, children: readonly KidFacts[]): Promise<void> {
   if (!deps.config.esiaChildren) return;
   const secret = await deps.store.matchingSecret();
-  for (const child of children) {
-    const keys = kidKeysOf(secret, child);
-    for (const candidate of await deps.store.rememberKidParent(keys, parentOid)) {
-      if (candidate.state !== 'pending' || candidate.pupilOid === parentOid || !kidMatches(candidate.kidKeys, keys)) continue;
+  const keysOf = children.map((child) => kidKeysOf(secret, child));
+  // Remembered for all children at once (one round trip to the store), then joined one by one.
+  const found = await Promise.all(keysOf.map((keys) => deps.store.rememberKidParent(keys, parentOid)));
+  for (const [i, candidates] of found.entries()) {
+    for (const candidate of candidates) {
+      if (candidate.state !== 'pending' || candidate.pupilOid === parentOid || !kidMatches(candidate.kidKeys, keysOf[i]!)) continue;
       await addEligible(deps, candidate.id, { esiaOid: parentOid, evidence: 'esia_children' });
     }
   }

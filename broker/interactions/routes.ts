@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import type { Router } from '@koa/router';
 import type Provider from 'oidc-provider';
+import type { Interaction as InteractionDetails } from 'oidc-provider';
 import { ROLES, hasPasswordCheck, type JournalAccount, type JournalAdapter, type Role } from '../../adapters/types.ts';
 import type { Logger } from '../../core/log.ts';
 import type { BrokerConfig } from '../../config/broker.ts';
@@ -99,11 +100,15 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
    * made here (`fresh`) is not stored yet: whoever shows its CSRF token or moves on saves it. `carried`
    * is the state an ESIA trip took along (the callback reads it from the trip's record, not the store).
    */
-  async function load(ctx: Context, uid?: string, expired?: { title: string; text: string }, carried?: LoginState) {
-    let details;
-    try {
-      details = await provider.interactionDetails(ctx.req, ctx.res);
-    } catch {
+  async function load(
+    ctx: Context,
+    uid?: string,
+    expired?: { title: string; text: string },
+    carried?: LoginState,
+    read: Promise<InteractionDetails | undefined> = interactionOf(ctx),
+  ) {
+    const details = await read;
+    if (!details) {
       showExpired(ctx, expired);
       return undefined;
     }
@@ -121,6 +126,11 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     }
     const journalId = (client as unknown as { journal?: string }).journal;
     return { details, state, fresh, client, journalId, clientName: client.clientName ?? client.clientId };
+  }
+
+  /** The interaction of this browser (its cookie), or undefined when it has none or it expired. */
+  function interactionOf(ctx: Context): Promise<InteractionDetails | undefined> {
+    return provider.interactionDetails(ctx.req, ctx.res).catch(() => undefined);
   }
 
   async function save(uid: string, state: LoginState): Promise<void> {
@@ -235,9 +245,11 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   router.get('/interaction/:uid/esia', async (ctx) => {
     const query = new URLSearchParams(ctx.querystring);
     const esiaState = query.get('state') ?? '';
+    // The trip and the interaction are read together: one round trip to the store.
+    const interaction = interactionOf(ctx);
     const bound = (await kv.take(esiaKey(esiaState))) as EsiaTrip | undefined;
     if (!bound || bound.uid !== ctx.params.uid) return showExpired(ctx);
-    const loaded = await load(ctx, bound.uid, undefined, bound.state);
+    const loaded = await load(ctx, bound.uid, undefined, bound.state, interaction);
     if (!loaded) return;
     const { details, state, journalId } = loaded;
     if (!state.role) return showExpired(ctx);
