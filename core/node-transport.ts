@@ -46,11 +46,9 @@ export interface NodeTransportOptions {
 
 /**
  * Idle connections are dropped after 2 s, well before servers' usual 5 s keep-alive timeout, so that
- * a busy event loop does not reuse a connection the server is closing. At most 64 connections to one
- * host (ESIA, a journal): a morning peak queues its calls on kept-alive connections instead of opening
- * hundreds of new ones (each call's timeout counts its wait in the queue).
+ * a busy event loop does not reuse a connection the server is closing.
  */
-const KEEP_ALIVE = { keepAlive: true, timeout: 2_000, maxSockets: 64 };
+const KEEP_ALIVE = { keepAlive: true, timeout: 2_000 };
 let sharedHttp: HttpAgent | undefined;
 let sharedHttps: HttpsAgent | undefined;
 
