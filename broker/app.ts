@@ -167,8 +167,9 @@ export function createBroker(options: BrokerOptions): Broker {
   // RP-initiated logout also ends the ESIA session: the redirect back to the journal goes through
   // ESIA's logout first (ESIA returns only to our own registered domain, so via /logout/done).
   provider.use(async (ctx, next) => {
+    if (ctx.path !== '/session/end/confirm') return next();
     await next();
-    if (ctx.path !== '/session/end/confirm' || (ctx.status !== 302 && ctx.status !== 303)) return;
+    if (ctx.status !== 302 && ctx.status !== 303) return;
     const back = ctx.response.get('location');
     const id = randomBytes(18).toString('base64url');
     await kv.set(`logout:${id}`, back, 600);

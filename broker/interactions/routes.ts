@@ -193,7 +193,10 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   // login interaction and set its cookie for /interaction/<uid>, where ESIA sends the browser back.
   // Anything unusual (another prompt, no or an unknown role, ESIA's URL cannot be built) keeps the
   // redirect to the interaction, whose route handles it as always.
+  const authorizationPath = provider.pathFor('authorization');
   provider.use(async (ctx, next) => {
+    // Only the authorization endpoint and its resume (`/auth`, `/auth/<uid>`) can start a login.
+    if (!ctx.path.startsWith(authorizationPath)) return next();
     await next();
     if (ctx.status !== 303 || (ctx.oidc?.route !== 'authorization' && ctx.oidc?.route !== 'resume')) return;
     const interaction = ctx.oidc.entities.Interaction;
