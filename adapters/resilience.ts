@@ -21,7 +21,10 @@ export interface ResilienceOptions {
   timeoutMs: number;
   /** Calls in flight at once to this journal. */
   maxConcurrent: number;
-  /** Calls waiting for a slot; beyond this, ERR_ADAPTER_OVERLOADED at once. */
+  /**
+   * Calls waiting for a slot; beyond this, ERR_ADAPTER_OVERLOADED at once. A call also gives up with
+   * ERR_ADAPTER_OVERLOADED when no slot frees within `timeoutMs` (its own time limit starts then).
+   */
   maxQueue: number;
   /** Consecutive journal failures that open the circuit. */
   failureThreshold: number;
@@ -32,7 +35,7 @@ export interface ResilienceOptions {
 export const DEFAULT_RESILIENCE: ResilienceOptions = {
   timeoutMs: 5_000,
   maxConcurrent: 32,
-  maxQueue: 256,
+  maxQueue: 1_000,
   failureThreshold: 5,
   openMs: 30_000,
 };
@@ -46,7 +49,7 @@ export class JournalGuard {
   private openedAt = 0;
   private probing = false;
   private running = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     private readonly journalId: string,
@@ -66,7 +69,7 @@ export class JournalGuard {
   }
 
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.size;
   }
 
   /** Runs `call` under the breaker, the limiter and the timeout; reports it to the observer. */
@@ -121,19 +124,37 @@ export class JournalGuard {
       this.running++;
       return;
     }
-    if (this.waiting.length >= this.options.maxQueue) {
-      throw new AdapterError('ERR_ADAPTER_OVERLOADED', `journal ${this.journalId}: too many calls waiting, ${operation} refused`, {
-        cause: { running: this.running, queued: this.waiting.length },
-        journalId: this.journalId,
-      });
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.waiting.size >= this.options.maxQueue) throw this.overloaded(operation, 'too many calls waiting');
+    // Waits in line (first come, first served) for at most the call's own time limit.
+    await new Promise<void>((resolve, reject) => {
+      const granted = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiting.delete(granted);
+        reject(this.overloaded(operation, `no free slot within ${this.options.timeoutMs} ms`));
+      }, this.options.timeoutMs);
+      this.waiting.add(granted);
+    });
   }
 
+  private overloaded(operation: string, why: string): AdapterError {
+    return new AdapterError('ERR_ADAPTER_OVERLOADED', `journal ${this.journalId}: ${why}, ${operation} refused`, {
+      cause: { running: this.running, queued: this.waiting.size },
+      journalId: this.journalId,
+    });
+  }
+
+  /** Hands the slot to the longest-waiting call, or frees it. */
   private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running--;
+    const next = this.waiting.values().next();
+    if (next.done) {
+      this.running--;
+      return;
+    }
+    this.waiting.delete(next.value);
+    next.value();
   }
 
   private withTimeout<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -276,7 +276,7 @@ export const resilienceSchema = z
   .object({
     timeoutMs: z.number().int().positive().default(5_000),
     maxConcurrent: z.number().int().positive().default(32),
-    maxQueue: z.number().int().min(0).default(256),
+    maxQueue: z.number().int().min(0).default(1_000),
     failureThreshold: z.number().int().positive().default(5),
     openMs: z.number().int().positive().default(30_000),
   })

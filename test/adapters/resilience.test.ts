@@ -60,6 +60,22 @@ describe('adapter resilience', () => {
     }
   });
 
+  it('a call that waits longer than the time limit for a slot gives up instead of waiting on', async () => {
+    const adapter = withResilience(await sqlAdapter.create('queue', slowSql(0.4), deps), { timeoutMs: 150, maxConcurrent: 1, maxQueue: 10, failureThreshold: 50, openMs: 1000 }, deps);
+    try {
+      const begun = Date.now();
+      const timed = (p: Promise<unknown>) => code(p).then((c) => ({ c, ms: Date.now() - begun }));
+      // A holds the only slot up to its own limit; B and C, waiting behind it, give up by then.
+      const [a, b, c] = await Promise.all([1, 2, 3].map(() => timed(adapter.listInstitutions())));
+      expect([a!.c, b!.c, c!.c]).toEqual(['ERR_ADAPTER_TIMEOUT', 'ERR_ADAPTER_OVERLOADED', 'ERR_ADAPTER_OVERLOADED']);
+      expect(Math.max(b!.ms, c!.ms)).toBeLessThan(350);
+      expect(adapter.guard.queued).toBe(0);
+      expect(adapter.guard.inFlight).toBe(0);
+    } finally {
+      await adapter.close();
+    }
+  });
+
   it('opens the circuit after repeated failures, fails fast, and closes after a good probe', async () => {
     let now = Date.now();
     const clock = () => new Date(now);
