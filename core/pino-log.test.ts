@@ -97,16 +97,20 @@ describe('pino logger masking', () => {
   it('adds the request id to every line written inside a request, from the pino logger or any wrapped one', async () => {
     const { log, parsed } = capture();
     const wrapped = withRequestContext(log);
+    expect(wrapped).toBe(log); // the pino logger adds the id itself
+    const other = withRequestContext({ debug: log.debug.bind(log), info: log.info.bind(log), warn: log.warn.bind(log), error: log.error.bind(log) });
     log.info({}, 'outside');
     await runWithRequestId('req-12345678', async () => {
       log.info({}, 'direct');
       await new Promise((r) => setTimeout(r, 5));
       wrapped.warn({ step: 2 }, 'after await');
+      other.info({ step: 3 }, 'through a plain wrapper');
     });
     const lines = parsed();
     expect(lines[0]!.reqId).toBeUndefined();
     expect(lines[1]!.reqId).toBe('req-12345678');
     expect(lines[2]).toMatchObject({ reqId: 'req-12345678', step: 2, level: 'warn' });
+    expect(lines[3]).toMatchObject({ reqId: 'req-12345678', step: 3, level: 'info' });
   });
 });
 

@@ -11,7 +11,7 @@
 import { pino, type DestinationStream, type LevelWithSilent } from 'pino';
 import type { Logger } from './log.ts';
 import { maskPersonalData, maskText } from './mask.ts';
-import { currentRequestId } from './request-context.ts';
+import { ADDS_REQUEST_ID, currentRequestId } from './request-context.ts';
 
 export interface PinoLoggerOptions {
   /** Default `info`. */
@@ -21,7 +21,7 @@ export interface PinoLoggerOptions {
 }
 
 export function createPinoLogger(name: string, options: PinoLoggerOptions = {}): Logger {
-  return pino(
+  const logger = pino(
     {
       name,
       level: options.level ?? 'info',
@@ -43,6 +43,8 @@ export function createPinoLogger(name: string, options: PinoLoggerOptions = {}):
     },
     options.destination ?? batchedStdout(),
   );
+  // Its mixin adds `reqId` already: no wrapper needs to add it again.
+  return Object.assign(logger, { [ADDS_REQUEST_ID]: true });
 }
 
 /** Flush interval of the batched stdout, milliseconds: the longest a line waits. */

@@ -26,8 +26,12 @@ export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }
 
+/** Marks a logger that adds `reqId` itself (the pino logger): `withRequestContext` leaves it as it is. */
+export const ADDS_REQUEST_ID = Symbol('adds request id');
+
 /** A logger that adds `reqId` of the current request to every line (any Logger underneath). */
 export function withRequestContext(log: Logger): Logger {
+  if ((log as { [ADDS_REQUEST_ID]?: boolean })[ADDS_REQUEST_ID]) return log;
   const wrap =
     (write: Logger['info']) =>
     (obj: Record<string, unknown>, msg?: string): void => {
