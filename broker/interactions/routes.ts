@@ -98,7 +98,8 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
   /**
    * The interaction of this browser (its cookie) and our state for it, or an "expired" page. A state
    * made here (`fresh`) is not stored yet: whoever shows its CSRF token or moves on saves it. `carried`
-   * is the state an ESIA trip took along (the callback reads it from the trip's record, not the store).
+   * is the state an ESIA trip took along (the callback reads it from the trip's record, not the store);
+   * `read`, the interaction when its reading has begun already.
    */
   async function load(
     ctx: Context,
