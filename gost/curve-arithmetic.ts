@@ -40,8 +40,11 @@ export function invert(a: bigint, m: bigint): bigint {
     let C = 0;
     let D = 1;
     if (v > SMALL) {
-      // The leading bits of u and v at the same scale; Number(u) only has to get the length roughly right.
-      const shift = BigInt(Math.max(0, Math.floor(Math.log2(Number(u))) - LEAD_BITS));
+      // The leading bits of u and v at the same scale; Number(u) only has to get the length roughly
+      // right (beyond 2^1024 it is Infinity, and the hex length does).
+      const approx = Number(u);
+      const bits = Number.isFinite(approx) ? Math.floor(Math.log2(approx)) : u.toString(16).length * 4;
+      const shift = BigInt(Math.max(0, bits - LEAD_BITS));
       let uh = Number(u >> shift);
       let vh = Number(v >> shift);
       for (;;) {

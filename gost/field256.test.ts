@@ -193,6 +193,8 @@ describe('scalar helpers', () => {
         expect((((a % m) * inverse) % m + m) % m).toBe(1n);
       }
     }
+    const mersenne = (1n << 2203n) - 1n; // far beyond a double's range
+    for (const a of [3n, (1n << 2000n) + 12345n, mersenne - 2n]) expect(invert(a, mersenne)).toBe(invertSlow(a, mersenne));
     expect(() => invert(6n, 9n)).toThrow('not invertible');
     expect(() => invert(0n, p)).toThrow('not invertible');
   });
