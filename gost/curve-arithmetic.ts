@@ -351,7 +351,7 @@ export class CurveArithmetic {
    */
   combMultiply(table: CombTable, k: bigint, acc: Jacobian = Jacobian.infinity()): Jacobian {
     const digits = scalarDigits(k);
-    if (table.kind === 'limbs') return this.limbResult(this.limbs!.multiply([table.packed], [digits], WINDOW_SIZE, acc));
+    if (table.kind === 'limbs') return this.limbs!.multiply([table.packed], [digits], WINDOW_SIZE, acc);
     const { xs, ys } = table;
     for (let w = 0; w < WINDOWS; w++) {
       const d = digits[w]!;
@@ -368,7 +368,7 @@ export class CurveArithmetic {
     const d1 = scalarDigits(k1);
     const d2 = scalarDigits(k2);
     if (t1.kind === 'limbs' && t2.kind === 'limbs') {
-      return this.limbResult(this.limbs!.multiply([t1.packed, t2.packed], [d1, d2], WINDOW_SIZE));
+      return this.limbs!.multiply([t1.packed, t2.packed], [d1, d2], WINDOW_SIZE);
     }
     if (t1.kind !== 'bigint' || t2.kind !== 'bigint') throw new Error('comb tables of different kinds');
     const acc = Jacobian.infinity();
@@ -380,10 +380,6 @@ export class CurveArithmetic {
       if (b !== 0) this.addAffine(acc, t2.xs[row + b]!, t2.ys[row + b]!);
     }
     return acc;
-  }
-
-  private limbResult(P: { X: bigint; Y: bigint; Z: bigint }): Jacobian {
-    return new Jacobian(P.X, P.Y, P.Z);
   }
 
   /** k·(x, y) by a width-5 wNAF double-and-add ladder, for points without a comb table. */

@@ -13,6 +13,8 @@ export const LIMBS = 11;
 const RADIX = 16777216; // 2^24
 const INV = 1 / RADIX;
 const TOP_BITS = 65536; // limb 10 holds bits 240..263: 2^16 of it is 2^256
+/** The largest c (exclusive) the reduction's bounds allow. */
+const MAX_C = 4096;
 
 /** One field element: 11 limbs of 24 bits. */
 export type Fe = Float64Array;
@@ -26,7 +28,7 @@ export class Field256 {
   private readonly scratch: Fe;
 
   constructor(readonly c: number) {
-    if (!Number.isInteger(c) || c <= 0 || c >= 4096) throw new RangeError('Field256 needs p = 2^256 − c with 0 < c < 2^12');
+    if (!Number.isInteger(c) || c <= 0 || c >= MAX_C) throw new RangeError('Field256 needs p = 2^256 − c with 0 < c < 2^12');
     this.p = (1n << 256n) - BigInt(c);
     this.fold = 256 * c;
     this.bias = new Float64Array(LIMBS).fill(2 * (RADIX - 1));
@@ -37,7 +39,7 @@ export class Field256 {
   /** Whether p is 2^256 − c for a c this class handles. */
   static fits(p: bigint): boolean {
     const c = (1n << 256n) - p;
-    return c > 0n && c < 4096n;
+    return c > 0n && c < BigInt(MAX_C);
   }
 
   create(): Fe {
@@ -60,10 +62,6 @@ export class Field256 {
     let v = 0n;
     for (let i = LIMBS - 1; i >= 0; i--) v = (v << 24n) + BigInt(a[i]!);
     return v % this.p;
-  }
-
-  copy(o: Fe, a: Fe): void {
-    o.set(a);
   }
 
   mul(o: Fe, a: Fe, b: Fe): void {
