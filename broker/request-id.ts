@@ -10,7 +10,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import type { Logger } from '../core/log.ts';
-import { requestIdFrom, runWithRequestId } from '../core/request-context.ts';
+import { requestIdFrom, runWithRequest } from '../core/request-context.ts';
 
 const QUIET = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -27,12 +27,12 @@ export function requestIdMiddleware(log: Logger): Middleware {
     const handedOn = continued.get(ctx.req);
     if (handedOn !== undefined) {
       ctx.state.requestId = handedOn;
-      return runWithRequestId(handedOn, next);
+      return runWithRequest(ctx, next);
     }
     const id = requestIdFrom(ctx.get('x-request-id') || undefined);
     ctx.state.requestId = id;
     ctx.set('X-Request-Id', id);
-    await runWithRequestId(id, async () => {
+    await runWithRequest(ctx, async () => {
       const started = performance.now();
       try {
         await next();

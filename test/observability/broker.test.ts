@@ -120,6 +120,10 @@ describe('broker observability', () => {
     expect(requests.length).toBeGreaterThan(5);
     for (const r of requests) expect(String(r.reqId)).toMatch(/^[A-Za-z0-9._-]{8,64}$/);
     expect(new Set(requests.map((r) => r.reqId)).size).toBe(requests.length);
+    // A line written deep inside a request (after the ESIA call failed) carries that request's id.
+    const failed = logs().find((l) => l.msg === 'ESIA login failed');
+    expect(failed?.reqId).toBeDefined();
+    expect(requests.find((r) => r.reqId === failed!.reqId)).toMatchObject({ path: expect.stringMatching(/^\/interaction\/[\w-]+\/esia$/) });
   });
 
   it('keeps a sane incoming X-Request-Id, replaces any other, and echoes it in the response and the logs', async () => {
