@@ -8,7 +8,7 @@ import Koa from 'koa';
 import { Router } from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type Provider from 'oidc-provider';
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { Configuration, Interaction, KoaContextWithOIDC } from 'oidc-provider';
 import type { JournalAccount, JournalAdapter } from '../adapters/types.ts';
 import type { BrokerConfig } from '../config/broker.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
@@ -34,6 +34,7 @@ import { ADMIN_PREFIX, createAdminApi } from './admin/routes.ts';
 import type { JWK } from 'jose';
 import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
+import { InteractionHandoff } from './oidc/interaction-handoff.ts';
 import type { KeyValueStore } from './store/types.ts';
 import { errorPage } from './views/pages.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -113,18 +114,31 @@ export function createBroker(options: BrokerOptions): Broker {
   };
   const journalOf = (client: unknown) => (client as { journal?: string } | undefined)?.journal;
   /**
-   * The account's snapshot, read once per request: the resumed authorization asks for it twice (the
-   * session check, then the account), and a request is short enough not to see it change.
+   * The account's snapshot, read once per request (keyed by the Node request, which the login's
+   * callback and the authorization it resumes share): the resumed authorization asks for it twice (the
+   * session check, then the account), and a request is short enough not to see it change. A login that
+   * has just written the snapshot hands it over (`rememberSnapshot`) instead of reading it back.
    */
-  const snapshotsRead = new WeakMap<object, Map<string, Promise<AccountSnapshot | undefined>>>();
-  const snapshotFor = (ctx: object, where: { journalId: string; accountId: string }): Promise<AccountSnapshot | undefined> => {
+  const snapshotsRead = new WeakMap<IncomingMessage, Map<string, Promise<AccountSnapshot | undefined>>>();
+  const snapshotsOf = (req: IncomingMessage) => {
+    let read = snapshotsRead.get(req);
+    if (!read) snapshotsRead.set(req, (read = new Map()));
+    return read;
+  };
+  const snapshotFor = (req: IncomingMessage, where: { journalId: string; accountId: string }): Promise<AccountSnapshot | undefined> => {
     const key = snapshotKey(where.journalId, where.accountId);
-    let read = snapshotsRead.get(ctx);
-    if (!read) snapshotsRead.set(ctx, (read = new Map()));
+    const read = snapshotsOf(req);
     let snapshot = read.get(key);
     if (!snapshot) read.set(key, (snapshot = kv.get(key) as Promise<AccountSnapshot | undefined>));
     return snapshot;
   };
+  const saveSnapshot = async (s: AccountSnapshot, req?: IncomingMessage): Promise<void> => {
+    const key = snapshotKey(s.journalId, s.accountId);
+    await kv.set(key, s, config.ttl.session);
+    // As a read would give it back: through JSON (absent fields stay absent).
+    if (req) snapshotsOf(req).set(key, Promise.resolve(JSON.parse(JSON.stringify(s)) as AccountSnapshot));
+  };
+  const handoff = new InteractionHandoff();
 
   const provider: Provider = createProvider({
     issuer: options.issuer,
@@ -132,14 +146,14 @@ export function createBroker(options: BrokerOptions): Broker {
     jwks: keys.jwks,
     cookieKeys: keys.cookieKeys,
     ttl: config.ttl,
-    adapter: options.oidcAdapter,
+    adapter: handoff.wrap(options.oidcAdapter),
     pairwiseSecret: config.pairwiseSecret ?? keys.cookieKeys[keys.cookieKeys.length - 1]!,
     allowPrivateNetworkCallbacks: config.allowPrivateNetworkCallbacks,
     log: (message, details) => log.warn(details, message),
     findAccount: async (ctx, sub, token) => {
       const client = ctx.oidc.client ?? (token?.clientId ? await provider.Client.find(token.clientId) : undefined);
       const where = resolve(journalOf(client), sub);
-      const snapshot = where ? await snapshotFor(ctx, where) : undefined;
+      const snapshot = where ? await snapshotFor(ctx.req, where) : undefined;
       if (!snapshot) return undefined;
       return { accountId: sub, claims: async () => ({ sub, ...claimsOf(snapshot, today()) }) };
     },
@@ -148,7 +162,7 @@ export function createBroker(options: BrokerOptions): Broker {
       const journal = journalOf(ctx.oidc.client);
       if (!journal && !sub.includes(':')) return false;
       const where = resolve(journal, sub);
-      const snapshot = where ? await snapshotFor(ctx, where) : undefined;
+      const snapshot = where ? await snapshotFor(ctx.req, where) : undefined;
       const role = ctx.oidc.params?.role;
       return snapshot !== undefined && (typeof role !== 'string' || role === snapshot.role);
     },
@@ -235,7 +249,7 @@ export function createBroker(options: BrokerOptions): Broker {
     issuer: options.issuer,
     log,
     metrics,
-    saveSnapshot: (s) => kv.set(snapshotKey(s.journalId, s.accountId), s, config.ttl.session),
+    saveSnapshot,
     audit: (entry) =>
       audit.append({
         at: clock().toISOString(),
@@ -253,7 +267,7 @@ export function createBroker(options: BrokerOptions): Broker {
     consent: consentDeps,
     timeZone,
     clock,
-    resume: (req, res, returnTo) => resumeHere(req, res, returnTo),
+    resume: (req, res, interaction, ttl) => resumeHere(req, res, interaction, ttl),
   });
 
   registerLinkRoutes(router, {
@@ -354,25 +368,31 @@ export function createBroker(options: BrokerOptions): Broker {
    * oidc-provider's resume (`GET /auth/<uid>`) run on the request that finished the interaction. The
    * browser would come back with the resume cookie (signed, path /auth/<uid>) that oidc-provider set
    * for this interaction; the request in hand has proved the same browser with the interaction cookie,
-   * so it carries that cookie, signed with the first cookie key as oidc-provider's cookies are.
+   * so it carries that cookie, signed with the first cookie key as oidc-provider's cookies are. The
+   * finished interaction reaches the resume in memory (`handoff`), not through the store.
    */
-  const resumeHere = async (req: IncomingMessage, res: ServerResponse, returnTo: string): Promise<void> => {
+  const resumeHere = async (req: IncomingMessage, res: ServerResponse, interaction: Interaction, ttl: number): Promise<void> => {
+    const returnTo = interaction.returnTo;
     const path = returnTo.startsWith(options.issuer) ? returnTo.slice(options.issuer.length) : '';
     const uid = /^\/auth\/([\w-]+)$/.exec(path)?.[1];
-    if (!uid) {
+    if (!uid || uid !== interaction.uid) {
+      await interaction.save(ttl);
       res.statusCode = 303;
       res.setHeader('Location', returnTo);
       res.end();
       return;
     }
-    const name = provider.cookieName('resume');
-    const signature = createHmac('sha1', keys.cookieKeys[0]!).update(`${name}=${uid}`).digest('base64url');
-    req.method = 'GET';
-    req.url = path;
-    req.headers.cookie = [req.headers.cookie, `${name}=${uid}`, `${name}.sig=${signature}`].filter(Boolean).join('; ');
-    const requestId = res.getHeader('x-request-id');
-    if (typeof requestId === 'string') continueRequest(req, requestId);
-    await providerCallback(req, res);
+    await handoff.keep(uid, async () => {
+      await interaction.save(ttl);
+      const name = provider.cookieName('resume');
+      const signature = createHmac('sha1', keys.cookieKeys[0]!).update(`${name}=${uid}`).digest('base64url');
+      req.method = 'GET';
+      req.url = path;
+      req.headers.cookie = [req.headers.cookie, `${name}=${uid}`, `${name}.sig=${signature}`].filter(Boolean).join('; ');
+      const requestId = res.getHeader('x-request-id');
+      if (typeof requestId === 'string') continueRequest(req, requestId);
+      await providerCallback(req, res);
+    });
   };
   const appCallback = app.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {

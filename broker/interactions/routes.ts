@@ -63,8 +63,11 @@ export interface InteractionDeps {
   metrics?: { login(outcome: 'success' | 'refused' | 'aborted', reason: string): void };
   /** Appends to the audit log (no personal data). */
   audit(entry: { action: 'link_attempt' | 'login_refused'; outcome: 'ok' | 'refused' | 'failed'; reason?: string; esiaOid?: string; journalId?: string; accountId?: string; method?: string }): Promise<void>;
-  /** Remembers the account for tokens and userinfo. */
-  saveSnapshot(snapshot: AccountSnapshot): Promise<void>;
+  /**
+   * Remembers the account for tokens and userinfo; with the request, the authorization it resumes
+   * gets the snapshot without reading it back.
+   */
+  saveSnapshot(snapshot: AccountSnapshot, req?: IncomingMessage): Promise<void>;
   /** Links an ESIA person to a journal account (atomically, with the audit entry). */
   recordLink(input: { person: LoginPerson; account: JournalAccount; method: 'auto' | 'manual-password'; evidence: string[]; address: string }): Promise<{ ok: boolean }>;
   /** The session account id for this client (the journal's account id, or journal:account for unbound clients). */
@@ -72,11 +75,12 @@ export interface InteractionDeps {
   /** Parental consent (store, eligibility, notifications). */
   consent: ConsentDeps;
   /**
-   * Runs oidc-provider's resumed authorization (`returnTo`) on this request, so that a finished
-   * interaction answers with the journal's redirect at once instead of sending the browser to
-   * `/auth/<uid>` first. Absent: the browser is redirected there.
+   * Saves the finished interaction (for `ttl` seconds) and runs oidc-provider's resumed authorization
+   * (its `returnTo`) on this request, so that it answers with the journal's redirect at once instead of
+   * sending the browser to `/auth/<uid>` first. Absent: the interaction is saved and the browser is
+   * redirected there.
    */
-  resume?(req: IncomingMessage, res: ServerResponse, returnTo: string): Promise<void>;
+  resume?(req: IncomingMessage, res: ServerResponse, interaction: InteractionDetails, ttl: number): Promise<void>;
   timeZone: string;
   clock: () => Date;
 }
@@ -113,6 +117,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
       showExpired(ctx, expired);
       return undefined;
     }
+    loadedInteractions.set(ctx, details);
     if (uid !== undefined && details.uid !== uid) {
       showExpired(ctx, expired);
       return undefined;
@@ -128,6 +133,9 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     const journalId = (client as unknown as { journal?: string }).journal;
     return { details, state, fresh, client, journalId, clientName: client.clientName ?? client.clientId };
   }
+
+  /** The interaction each request has loaded (`load`), which `finishWith` finishes. */
+  const loadedInteractions = new WeakMap<Context, InteractionDetails>();
 
   /** The interaction of this browser (its cookie), or undefined when it has none or it expired. */
   function interactionOf(ctx: Context): Promise<InteractionDetails | undefined> {
@@ -149,16 +157,25 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     return false;
   }
 
+  /**
+   * Finishes the interaction this request loaded with `result` (as oidc-provider's `interactionResult`
+   * does, without reading it a second time) and answers with its resume.
+   */
   async function finishWith(ctx: Context, result: Record<string, unknown>): Promise<void> {
-    const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    const interaction = loadedInteractions.get(ctx) ?? (await interactionOf(ctx));
+    if (!interaction) return showExpired(ctx);
+    const ttl = interaction.exp - Math.floor(Date.now() / 1000);
+    if (ttl <= 0) return showExpired(ctx);
+    interaction.result = result;
     if (deps.resume) {
       // The resumed authorization answers this request (the journal's redirect with the code or error).
       ctx.respond = false;
-      await deps.resume(ctx.req, ctx.res, to);
+      await deps.resume(ctx.req, ctx.res, interaction, ttl);
       return;
     }
+    await interaction.save(ttl);
     ctx.status = 303;
-    ctx.redirect(to);
+    ctx.redirect(interaction.returnTo);
   }
 
   async function refuse(ctx: Context, uid: string, state: LoginState, text: RefusalText): Promise<void> {
@@ -471,7 +488,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
         fullName: account.fullName,
         birthDate: how.birthDate ?? account.birthDate,
         ...(how.consent ? { consent: how.consent } : {}),
-      }),
+      }, ctx.req),
       state.stored ? kv.delete(stateKey(uid)) : undefined,
     ]);
     deps.metrics?.login('success', how.acr === 'school-password' ? 'school_password' : 'esia');

@@ -85,10 +85,15 @@ export class MemoryOidcAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    await this.take(id);
+  }
+
+  /** Deletes the record as `destroy` does; `true` when there was one. */
+  async take(id: string): Promise<boolean> {
     const key = recordKey(this.model, id);
     const record = this.#record(key);
     this.table.delete(key);
-    if (!record) return;
+    if (!record) return false;
     const payload = fromJson(record.json) as AdapterPayload;
     this.#removeSecondaryIndexes(id, payload);
     if (GRANTABLE.has(this.model) && payload.grantId) {
@@ -97,6 +102,7 @@ export class MemoryOidcAdapter implements Adapter {
       members?.delete(key);
       if (members?.size === 0) this.table.delete(gKey);
     }
+    return true;
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

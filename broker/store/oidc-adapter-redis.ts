@@ -117,9 +117,14 @@ export class RedisOidcAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
+    await this.take(id);
+  }
+
+  /** Deletes the record as `destroy` does; `true` when there was one. */
+  async take(id: string): Promise<boolean> {
     const key = recordKey(this.model, id);
     const json = await callRedis(this.client, 'destroy', () => takeRecord(this.client, [key]));
-    if (typeof json !== 'string') return;
+    if (typeof json !== 'string') return false;
     const payload = fromJson(json) as AdapterPayload;
     const { grantId } = payload;
     await callRedis(this.client, 'destroy', () =>
@@ -128,6 +133,7 @@ export class RedisOidcAdapter implements Adapter {
         GRANTABLE.has(this.model) && grantId ? this.client.srem(grantKey(grantId), key) : undefined,
       ]),
     );
+    return true;
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

@@ -4,7 +4,7 @@
  * for each test and can let time pass for it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { StoreError } from '../../broker/store/errors.ts';
 import type { KeyValueStore, OidcAdapterFactory } from '../../broker/store/types.ts';
 
@@ -213,6 +213,15 @@ export function describeStoreConformance(target: StoreConformanceTarget): void {
         expect(await access.find('at-2')).toBeDefined();
         await access.destroy('at-2');
         expect(await keyEnding('grant:g-1')).toBeUndefined();
+      });
+
+      it('take deletes as destroy does and tells whether there was a record; of parallel takers one wins', async () => {
+        const interactions = oidc('Interaction') as Adapter & { take(id: string): Promise<boolean> };
+        await interactions.upsert('i-1', { uid: 'i-1', kind: 'Interaction' } as AdapterPayload, 300);
+        const results = await Promise.all(Array.from({ length: 8 }, () => interactions.take('i-1')));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await interactions.find('i-1')).toBeUndefined();
+        expect(await interactions.take('never-existed')).toBe(false);
       });
 
       it('revokeByGrantId removes every member of the grant and leaves the rest', async () => {
