@@ -7,6 +7,9 @@ import { runService } from '../core/run.ts';
 import { adapterSchemas } from '../adapters/registry.ts';
 import { createPinoLogger } from '../core/pino-log.ts';
 import { serveBroker } from './serve.ts';
+import { tuneHeapForService } from '../core/heap.ts';
+
+tuneHeapForService();
 
 const log = createPinoLogger('broker');
 await runService('broker', async () => {

@@ -13,6 +13,10 @@ import { createProvider } from '../../broker/oidc/provider.ts';
 import { grantForConsentPrompt } from '../../broker/interactions/oidc-consent.ts';
 import { createStores } from '../../broker/store/index.ts';
 import { runChild } from './child.ts';
+import { tuneHeapForService } from '../../core/heap.ts';
+
+// The same heap settings as the broker (`broker/main.ts`).
+tuneHeapForService();
 
 const ACCOUNT_ID = 'bench-account';
 const CLAIMS = {

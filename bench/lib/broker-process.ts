@@ -8,6 +8,10 @@ import { adapterSchemas } from '../../adapters/registry.ts';
 import { createPinoLogger } from '../../core/pino-log.ts';
 import { serveBroker } from '../../broker/serve.ts';
 import { runChild } from './child.ts';
+import { tuneHeapForService } from '../../core/heap.ts';
+
+// As `broker/main.ts` runs.
+tuneHeapForService();
 
 runChild<{ overrides: Record<string, unknown> }>(async ({ overrides }) => {
   // The production logger at its production level, as `broker/main.ts` runs it (its stdout is discarded).
