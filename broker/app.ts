@@ -425,9 +425,11 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' h
 
 /** Headers on every answer, the broker's pages and oidc-provider's alike (a page may set its own CSP). */
 const securityHeaders: Koa.Middleware = (ctx, next) => {
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  ctx.set('Content-Security-Policy', CSP);
+  // On the raw response: Koa 3's `ctx.set` builds arrays for every header it sets.
+  const res = ctx.res;
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Content-Security-Policy', CSP);
   return next();
 };

@@ -31,7 +31,7 @@ export function requestIdMiddleware(log: Logger): Middleware {
     }
     const id = requestIdFrom(ctx.get('x-request-id') || undefined);
     ctx.state.requestId = id;
-    ctx.set('X-Request-Id', id);
+    ctx.res.setHeader('X-Request-Id', id);
     await runWithRequest(ctx, async () => {
       const started = performance.now();
       try {
