@@ -79,8 +79,7 @@ const tokenResponseSchema = z
     state: z.string(),
     token_type: z.string().optional(),
     expires_in: z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]),
-  })
-  .loose();
+  });
 
 const errorResponseSchema = z.object({ error: z.string(), error_description: z.string().optional() }).loose();
 

@@ -16,12 +16,10 @@ export const esiaDocumentSchema = z
     issueDate: z.string().optional(),
     issueId: z.string().optional(),
     issuedBy: z.string().optional(),
-  })
-  .loose();
+  });
 
 export const esiaContactSchema = z
-  .object({ id: z.union([z.number(), z.string()]).optional(), type: z.string(), vrfStu: z.string().optional(), value: z.string() })
-  .loose();
+  .object({ id: z.union([z.number(), z.string()]).optional(), type: z.string(), vrfStu: z.string().optional(), value: z.string() });
 
 /** A collection: element URLs, or the objects themselves with `embed=(elements)`. */
 export function collectionSchema<T extends z.ZodType>(item: T) {
@@ -30,9 +28,8 @@ export function collectionSchema<T extends z.ZodType>(item: T) {
       stateFacts: z.array(z.string()).optional(),
       size: z.number().int().nonnegative().optional(),
       eTag: z.string().optional(),
-      elements: z.array(z.union([z.string(), item])).default([]),
-    })
-    .loose();
+      elements: z.array(z.union([item, z.string()])).default([]),
+    });
 }
 
 export const esiaKidSchema = z
@@ -47,8 +44,7 @@ export const esiaKidSchema = z
     inn: z.string().optional(),
     trusted: z.boolean().optional(),
     documents: collectionSchema(esiaDocumentSchema).optional(),
-  })
-  .loose();
+  });
 
 export const esiaPersonSchema = z
   .object({
@@ -66,10 +62,9 @@ export const esiaPersonSchema = z
     eTag: z.string().optional(),
     contacts: collectionSchema(esiaContactSchema).optional(),
     documents: collectionSchema(esiaDocumentSchema).optional(),
-    addresses: collectionSchema(z.object({}).loose()).optional(),
+    addresses: collectionSchema(z.object({})).optional(),
     kids: collectionSchema(esiaKidSchema).optional(),
-  })
-  .loose();
+  });
 
 export type EsiaPersonResponse = z.infer<typeof esiaPersonSchema>;
 export type EsiaKid = z.infer<typeof esiaKidSchema>;

@@ -20,8 +20,7 @@ const headerSchema = z
     typ: z.string().optional(),
     sbt: z.string().optional(),
     ver: z.union([z.number(), z.string()]).optional(),
-  })
-  .loose();
+  });
 
 const numericDate = z.number().int().nonnegative();
 const positiveOid = z.number().int().positive();
@@ -29,8 +28,7 @@ const positiveOid = z.number().int().positive();
 const oidSchema = z.union([positiveOid, z.string().regex(/^\d{1,19}$/).transform(Number).pipe(positiveOid)]);
 
 const baseClaims = z
-  .object({ iss: z.string(), exp: numericDate, nbf: numericDate.optional(), iat: numericDate.optional() })
-  .loose();
+  .object({ iss: z.string(), exp: numericDate, nbf: numericDate.optional(), iat: numericDate.optional() });
 
 const accessClaimsSchema = baseClaims.extend({
   client_id: z.string(),
@@ -46,8 +44,7 @@ const subjectSchema = z
     'urn:esia:sbj:oid': oidSchema.optional(),
     'urn:esia:sbj:nam': z.string().optional(),
     'urn:esia:sbj:lvl': z.string().optional(),
-  })
-  .loose();
+  });
 
 const idClaimsSchema = baseClaims.extend({
   aud: z.union([z.string(), z.array(z.string())]),
