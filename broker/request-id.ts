@@ -32,15 +32,17 @@ export function requestIdMiddleware(log: Logger): Middleware {
     const id = requestIdFrom(ctx.get('x-request-id') || undefined);
     ctx.state.requestId = id;
     ctx.res.setHeader('X-Request-Id', id);
+    // The method and path as they came: a request handed on inside the broker changes them.
+    const { method, path } = ctx;
     await runWithRequest(ctx, async () => {
       const started = performance.now();
       try {
         await next();
       } finally {
-        if (!QUIET.has(ctx.path)) {
+        if (!QUIET.has(path)) {
           // With `ctx.respond = false` (oidc-provider answers) the status is on the raw response.
           const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-          log.info({ method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started) }, 'request');
+          log.info({ method, path, status, ms: Math.round(performance.now() - started) }, 'request');
         }
       }
     });

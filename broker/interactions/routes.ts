@@ -13,6 +13,7 @@ import type Provider from 'oidc-provider';
 import type { Interaction as InteractionDetails } from 'oidc-provider';
 import { ROLES, hasPasswordCheck, type JournalAccount, type JournalAdapter, type Role } from '../../adapters/types.ts';
 import type { Logger } from '../../core/log.ts';
+import { randomToken } from '../../core/random-token.ts';
 import type { BrokerConfig } from '../../config/broker.ts';
 import { EsiaError } from '../esia/errors.ts';
 import type { EsiaClient } from '../esia/client.ts';
@@ -124,7 +125,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     }
     let state = carried ?? ((await kv.get(stateKey(details.uid))) as LoginState | undefined);
     const fresh = state === undefined;
-    state ??= { csrf: randomBytes(24).toString('base64url') };
+    state ??= { csrf: randomToken(24) };
     const client = await provider.Client.find(String(details.params.client_id));
     if (!client) {
       showExpired(ctx);
@@ -222,7 +223,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     const role = interaction.params.role;
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return;
     try {
-      ctx.redirect(await esiaLoginUrl(interaction.uid, { csrf: randomBytes(24).toString('base64url'), role: role as Role }));
+      ctx.redirect(await esiaLoginUrl(interaction.uid, { csrf: randomToken(24), role: role as Role }));
     } catch (err) {
       deps.log.warn({ err: describe(err) }, 'cannot go to ESIA at once; the interaction will try again');
     }

@@ -120,6 +120,8 @@ describe('broker observability', () => {
     expect(requests.length).toBeGreaterThan(5);
     for (const r of requests) expect(String(r.reqId)).toMatch(/^[A-Za-z0-9._-]{8,64}$/);
     expect(new Set(requests.map((r) => r.reqId)).size).toBe(requests.length);
+    // A finished login's callback is logged as it came, not as the authorization it resumed.
+    expect(requests.some((r) => /^\/interaction\/[\w-]+\/esia$/.test(String(r.path)) && r.status === 303)).toBe(true);
     // A line written deep inside a request (after the ESIA call failed) carries that request's id.
     const failed = logs().find((l) => l.msg === 'ESIA login failed');
     expect(failed?.reqId).toBeDefined();
