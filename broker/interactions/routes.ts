@@ -18,7 +18,7 @@ import type { BrokerConfig } from '../../config/broker.ts';
 import { EsiaError } from '../esia/errors.ts';
 import type { EsiaClient } from '../esia/client.ts';
 import type { LinkStore } from '../links/store.ts';
-import { isAdapterError, linkedAccounts, readPerson, type LoginPerson } from '../login/flow.ts';
+import { accountsOfLinks, isAdapterError, linkedAccounts, readPerson, type LoginPerson } from '../login/flow.ts';
 import type { KeyValueStore } from '../store/types.ts';
 import type { Acr, AccountSnapshot } from '../oidc/claims.ts';
 import { errorPage, institutionPage, manualLinkPage, refusalPage, rolePage, schoolLoginPage } from '../views/pages.ts';
@@ -278,9 +278,14 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     let person: LoginPerson;
     let snils: string | undefined;
     let kids: KidFacts[];
+    let accounts: Promise<JournalAccount[]>;
     try {
       const { code } = deps.esia.parseCallback(query, esiaState);
       const tokens = await deps.esia.exchangeCode({ code, redirectUri: esiaRedirectUri(details.uid), scopes: esiaScopesFor(state.role) });
+      // The linked accounts need only the oid: read them while ESIA answers with the person. Their
+      // failure is handled where they are awaited (or nowhere, when the login stops before).
+      accounts = accountsOfLinks({ oid: String(tokens.access.oid), role: state.role, journalId, links: deps.links, adapters: deps.adapters });
+      accounts.catch(() => {});
       ({ person, snils, kids } = await readPerson(deps.esia, tokens));
     } catch (err) {
       deps.log.warn({ err: describe(err) }, 'ESIA login failed');
@@ -296,10 +301,10 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (needsConsent(state)) state.kidKeys = await kidKeysFor(deps.consent, { ...person, snils });
     // A parent's ESIA children list makes them eligible for their children's consent requests.
     if (state.role === 'parent' && kids.length && !person.deleted && !person.child) await rememberEsiaChildren(deps.consent, person.oid, kids);
-    await continueWithAccounts(ctx, details.uid, state, journalId, snils);
+    await continueWithAccounts(ctx, details.uid, state, journalId, snils, accounts);
   });
 
-  async function continueWithAccounts(ctx: Context, uid: string, state: LoginState, journalId: string | undefined, snils?: string) {
+  async function continueWithAccounts(ctx: Context, uid: string, state: LoginState, journalId: string | undefined, snils: string | undefined, accounts: Promise<JournalAccount[]>) {
     const role = state.role!;
     const person = state.person!;
     const rule = ruleFor(config.policy, role, state.ageGroup);
@@ -307,7 +312,7 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     let autoLink: AutoLinkOutcome = { kind: 'none' };
     const adapter = journalId ? deps.adapters.get(journalId) : undefined;
     try {
-      outcome = await linkedAccounts({ person, role, journalId, links: deps.links, adapters: deps.adapters, policy: config.policy, ageGroup: state.ageGroup });
+      outcome = await linkedAccounts({ person, role, journalId, links: deps.links, adapters: deps.adapters, policy: config.policy, ageGroup: state.ageGroup, accounts });
       if (outcome.kind === 'none' && adapter && allows(person.level, rule.autoLink)) {
         autoLink = await findAutoLinkMatch({ adapter, role, person, snils, matchByNameAndBirthDate: config.linking.matchByNameAndBirthDate });
       }

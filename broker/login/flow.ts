@@ -57,9 +57,34 @@ export type AccountsOutcome =
   | { kind: 'accounts'; accounts: JournalAccount[] };
 
 /**
- * The accounts this person may log in to as `role`: the links of the person in the client's journal
- * (or in every journal for an unbound client), each read from its journal's adapter. Adapter failures
- * propagate as AdapterError (the caller shows "the journal is not answering").
+ * The journal accounts linked to the ESIA person `oid` for `role`: the person's links in the client's
+ * journal (or in every journal for an unbound client), each read from its journal's adapter. Adapter
+ * failures reject with AdapterError. It needs only the oid, so a login starts it while it still reads
+ * the person.
+ */
+export async function accountsOfLinks(input: {
+  oid: string;
+  role: Role;
+  journalId?: string;
+  links: LinkStore;
+  adapters: ReadonlyMap<string, JournalAdapter>;
+}): Promise<JournalAccount[]> {
+  const links = await input.links.linksOf(input.oid, { journalId: input.journalId, role: input.role });
+  const accounts: JournalAccount[] = [];
+  for (const link of links) {
+    const adapter = input.adapters.get(link.journalId);
+    if (!adapter) continue;
+    const account = await adapter.getAccount(link.accountId);
+    if (account && account.role === input.role) accounts.push(account);
+  }
+  return accounts;
+}
+
+/**
+ * The accounts this person may log in to as `role` (see `accountsOfLinks`), unless the policy refuses
+ * the person: then the accounts are not waited for. `accounts` is a reading already begun for this
+ * person and role. Adapter failures propagate as AdapterError (the caller shows "the journal is not
+ * answering").
  */
 export async function linkedAccounts(input: {
   person: LoginPerson;
@@ -69,17 +94,11 @@ export async function linkedAccounts(input: {
   adapters: ReadonlyMap<string, JournalAdapter>;
   policy: Policy;
   ageGroup: AgeGroup | undefined;
+  accounts?: Promise<JournalAccount[]>;
 }): Promise<AccountsOutcome> {
   const refusal = checkLoginPolicy(input.person, input.role, input.policy, input.ageGroup);
   if (refusal) return { kind: 'refused', reason: refusal };
-  const links = await input.links.linksOf(input.person.oid, { journalId: input.journalId, role: input.role });
-  const accounts: JournalAccount[] = [];
-  for (const link of links) {
-    const adapter = input.adapters.get(link.journalId);
-    if (!adapter) continue;
-    const account = await adapter.getAccount(link.accountId);
-    if (account && account.role === input.role) accounts.push(account);
-  }
+  const accounts = await (input.accounts ?? accountsOfLinks({ ...input, oid: input.person.oid }));
   return accounts.length ? { kind: 'accounts', accounts } : { kind: 'none' };
 }
 

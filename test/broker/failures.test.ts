@@ -158,4 +158,19 @@ describe('broker with its journal down', () => {
     const back = await submit(browser, actionOf(html, env.url), { csrf: csrfOf(html) });
     expect(new URL(back.url).searchParams.get('error_description')).toBe('journal_unavailable');
   });
+
+  it('says ESIA is not answering when the person cannot be read, though the journal (read meanwhile) is down too', async () => {
+    const browser = new ScriptedBrowser();
+    const { url } = await start(env, { role: 'parent' });
+    const login = await follow(browser, url);
+    env.esia.app.esia.faults.set({ endpoints: { rs: { status: 503 } } });
+    try {
+      const page = await passEsia(browser, login.url, 'parent-ivanova');
+      const html = await page.response.text();
+      expect(html).toContain('Госуслуги не отвечают');
+      expect(html).not.toContain('Журнал не отвечает');
+    } finally {
+      env.esia.app.esia.faults.clear();
+    }
+  });
 });
