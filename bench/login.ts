@@ -7,10 +7,12 @@
  * mock-journal, and the baseline each run in their own process; CPU figures are the server process's
  * own CPU time per login. Then a phase at 500 concurrent logins measures the broker's peak RSS.
  *
- * The broker and the baseline are measured in alternating rounds, so both see the same background load.
+ * The broker and the baseline are measured in alternating rounds of 3 s, so both see the same background
+ * load: on the shared 2-core machine of the README, either side's CPU per login drifts by a third
+ * within seconds, and coarser rounds let a slow spell land on one side only.
  *
- * Flags: --concurrency N (50), --duration S (15: each side's measured time, split into rounds),
- * --logins N (instead of a duration), --rounds N (3), --warmup S (3), --rss-concurrency N (500),
+ * Flags: --concurrency N (50), --duration S (30: each side's measured time, split into rounds),
+ * --logins N (instead of a duration), --rounds N (10), --warmup S (5), --rss-concurrency N (500),
  * --rss-logins N (1000), --profile (V8 CPU profiles of the broker and the baseline, in bench-profiles/).
  */
 import type { BenchResult } from './run.ts';
@@ -58,6 +60,8 @@ async function measureBoth(stack: Stack, options: { concurrency: number; duratio
       );
       side.commands += (await stack.redisCommands()) - before;
     }
+    // Each round's CPU per login, to see the machine's drift against the two sides' difference.
+    console.error(`round ${round + 1}: ${sides.map((side) => { const p = side.phases[round]!; return `${side.target} ${(p.cpuMs / p.completed).toFixed(2)} ms`; }).join(', ')}`);
   }
   const [broker, bare] = sides.map((side) => {
     const phase = combine(side.phases);
@@ -71,9 +75,9 @@ async function measureBoth(stack: Stack, options: { concurrency: number; duratio
 export async function run(): Promise<BenchResult> {
   const concurrency = flag('concurrency', 50);
   const count = hasFlag('logins') ? flag('logins', 1) : undefined;
-  const durationMs = count === undefined ? flag('duration', 15) * 1000 : undefined;
-  const warmupMs = flag('warmup', 3) * 1000;
-  const rounds = flag('rounds', 3);
+  const durationMs = count === undefined ? flag('duration', 30) * 1000 : undefined;
+  const warmupMs = flag('warmup', 5) * 1000;
+  const rounds = flag('rounds', 10);
   const rssConcurrency = flag('rss-concurrency', 500);
   const rssLogins = flag('rss-logins', 1000);
   const profile = hasFlag('profile');
