@@ -371,16 +371,18 @@ export function createBroker(options: BrokerOptions): Broker {
    * so it carries that cookie, signed with the first cookie key as oidc-provider's cookies are. The
    * finished interaction reaches the resume in memory (`handoff`), not through the store.
    */
-  const resumeHere = async (req: IncomingMessage, res: ServerResponse, interaction: Interaction, ttl: number): Promise<void> => {
+  const resumeHere = async (req: IncomingMessage, res: ServerResponse, interaction: Interaction, ttl: number): Promise<boolean> => {
     const returnTo = interaction.returnTo;
     const path = returnTo.startsWith(options.issuer) ? returnTo.slice(options.issuer.length) : '';
     const uid = /^\/auth\/([\w-]+)$/.exec(path)?.[1];
+    // Another request of this browser (a second tab) is finishing the same interaction right now.
+    if (handoff.busy(interaction.uid)) return false;
     if (!uid || uid !== interaction.uid) {
       await interaction.save(ttl);
       res.statusCode = 303;
       res.setHeader('Location', returnTo);
       res.end();
-      return;
+      return true;
     }
     await handoff.keep(uid, async () => {
       await interaction.save(ttl);
@@ -393,6 +395,7 @@ export function createBroker(options: BrokerOptions): Broker {
       if (typeof requestId === 'string') continueRequest(req, requestId);
       await providerCallback(req, res);
     });
+    return true;
   };
   const appCallback = app.callback();
   const handler = (req: IncomingMessage, res: ServerResponse) => {

@@ -79,9 +79,10 @@ export interface InteractionDeps {
    * Saves the finished interaction (for `ttl` seconds) and runs oidc-provider's resumed authorization
    * (its `returnTo`) on this request, so that it answers with the journal's redirect at once instead of
    * sending the browser to `/auth/<uid>` first. Absent: the interaction is saved and the browser is
-   * redirected there.
+   * redirected there. Answers false, having done nothing, when another request is finishing the same
+   * interaction at this moment.
    */
-  resume?(req: IncomingMessage, res: ServerResponse, interaction: InteractionDetails, ttl: number): Promise<void>;
+  resume?(req: IncomingMessage, res: ServerResponse, interaction: InteractionDetails, ttl: number): Promise<boolean>;
   timeZone: string;
   clock: () => Date;
 }
@@ -169,9 +170,10 @@ export function registerInteractionRoutes(router: Router, deps: InteractionDeps)
     if (ttl <= 0) return showExpired(ctx);
     interaction.result = result;
     if (deps.resume) {
-      // The resumed authorization answers this request (the journal's redirect with the code or error).
+      // The resumed authorization answers this request (the journal's redirect with the code or error);
+      // false: another request is finishing this interaction at this moment, and this one stops.
+      if (!(await deps.resume(ctx.req, ctx.res, interaction, ttl))) return showExpired(ctx);
       ctx.respond = false;
-      await deps.resume(ctx.req, ctx.res, interaction, ttl);
       return;
     }
     await interaction.save(ttl);

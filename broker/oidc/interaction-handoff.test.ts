@@ -47,6 +47,28 @@ describe('interaction handoff', () => {
     expect(await direct.find('i-1')).toBeUndefined();
   });
 
+  it('refuses a second request finishing the same interaction while the first holds it', async () => {
+    const { handoff, watched, direct } = setup();
+    await direct.upsert('i-1', interaction('i-1'), 300);
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => (release = resolve));
+    const first = handoff.keep('i-1', async () => {
+      await watched.upsert('i-1', interaction('i-1', { result: { login: { accountId: 'first' } } }), 300);
+      await paused;
+      const found = await watched.find('i-1');
+      await watched.destroy('i-1');
+      return found?.result;
+    });
+    expect(handoff.busy('i-1')).toBe(true);
+    let ran = false;
+    await expect(handoff.keep('i-1', async () => void (ran = true))).rejects.toBeInstanceOf(errors.SessionNotFound);
+    expect(ran).toBe(false);
+    release();
+    expect(await first).toEqual({ login: { accountId: 'first' } });
+    expect(handoff.busy('i-1')).toBe(false);
+    expect(await direct.find('i-1')).toBeUndefined();
+  });
+
   it('writes what is still held when the run ends without deleting it, also when the run fails', async () => {
     const { handoff, watched, direct } = setup();
     await direct.upsert('i-1', interaction('i-1'), 300);

@@ -46,8 +46,18 @@ export class InteractionHandoff {
     };
   }
 
-  /** Runs `run` with interaction `uid`'s writes held in memory (see the module's comment). */
+  /** Whether a request of this process is finishing interaction `uid` now. */
+  busy(uid: string): boolean {
+    return this.#held.has(uid);
+  }
+
+  /**
+   * Runs `run` with interaction `uid`'s writes held in memory (see the module's comment). The adapter
+   * cannot tell requests apart, so a second request may not finish the same interaction meanwhile (two
+   * tabs): check `busy` first; `keep` refuses it with SessionNotFound.
+   */
   async keep<T>(uid: string, run: () => Promise<T>): Promise<T> {
+    if (this.#held.has(uid)) throw new errors.SessionNotFound('the interaction is being finished by another request');
     const held: Held = { dirty: false };
     this.#held.set(uid, held);
     try {
