@@ -117,7 +117,7 @@ export function createBroker(options: BrokerOptions): Broker {
    * The account's snapshot, read once per request (keyed by the Node request, which the login's
    * callback and the authorization it resumes share): the resumed authorization asks for it twice (the
    * session check, then the account), and a request is short enough not to see it change. A login that
-   * has just written the snapshot hands it over (`rememberSnapshot`) instead of reading it back.
+   * has just written the snapshot hands it over (`saveSnapshot` with the request) instead of reading it back.
    */
   const snapshotsRead = new WeakMap<IncomingMessage, Map<string, Promise<AccountSnapshot | undefined>>>();
   const snapshotsOf = (req: IncomingMessage) => {
