@@ -16,6 +16,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = new URL(req.url!, 'http://x').pathname;
+      if (path === '/request') {
+        const { host, authorization, connection } = req.headers;
+        res.end(JSON.stringify({ url: req.url, host, authorization: authorization ?? null, connection }));
+        return;
+      }
       if (path === '/echo') {
         res.setHeader('content-type', 'application/json');
         res.setHeader('x-multi', ['a', 'b']);
@@ -48,6 +53,37 @@ describe('createNodeTransport', () => {
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('x-multi')).toBe('a, b');
     expect(await response.json()).toEqual({ method: 'POST', body: 'a=1&b=ж', length: String(Buffer.byteLength('a=1&b=ж')), agent: 'test-agent' });
+  });
+
+  it('sends the path with its query, Host with the port, keep-alive, and credentials in the URL as Basic', async () => {
+    const response = await nodeFetch(`${base.replace('//', '//user:p%40ss@')}/request?a=1&b=%D0%B6`);
+    const port = new URL(base).port;
+    expect(await response.json()).toEqual({
+      url: '/request?a=1&b=%D0%B6',
+      host: `127.0.0.1:${port}`,
+      authorization: `Basic ${Buffer.from('user:p@ss').toString('base64')}`,
+      connection: 'keep-alive',
+    });
+    // The caller's own Authorization wins over the URL's credentials.
+    const own = await nodeFetch(`${base.replace('//', '//user:pw@')}/request`, { headers: { authorization: 'Bearer t' } });
+    expect(((await own.json()) as { authorization: string }).authorization).toBe('Bearer t');
+  });
+
+  it('reaches an IPv6 host, with the brackets in Host only', async () => {
+    const v6 = createServer((req, res) => res.end(JSON.stringify({ host: req.headers.host })));
+    await new Promise<void>((resolve) => v6.listen(0, '::1', resolve));
+    try {
+      const port = (v6.address() as AddressInfo).port;
+      const response = await nodeFetch(`http://[::1]:${port}/`);
+      expect(await response.json()).toEqual({ host: `[::1]:${port}` });
+    } finally {
+      v6.closeAllConnections();
+      v6.close();
+    }
+  });
+
+  it('refuses a header value that would split the request', async () => {
+    await expect(nodeFetch(`${base}/request`, { headers: { 'x-evil': 'a\r\nx-injected: 1' } })).rejects.toThrow();
   });
 
   it('returns a 204 without a body and does not follow redirects', async () => {

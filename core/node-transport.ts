@@ -94,6 +94,23 @@ class BufferedResponse implements OutboundResponse {
   }
 }
 
+/**
+ * The request's headers as node:http's flat list (name, value, …), Host first. Given as a list, node:http
+ * validates and renders them in one pass instead of one `setHeader` each (and adds `Connection` as it
+ * would); `Host`, `Content-Length` and credentials in the URL are then ours to add, as it would add them.
+ */
+function headerList(url: URL, init: TransportRequest): string[] {
+  const list: string[] = [];
+  if (init.headers.host === undefined) list.push('host', url.host);
+  for (const name of Object.keys(init.headers)) list.push(name, init.headers[name]!);
+  if (init.body !== undefined) list.push('content-length', String(Buffer.byteLength(init.body)));
+  if ((url.username || url.password) && init.headers.authorization === undefined) {
+    const user = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    list.push('authorization', `Basic ${Buffer.from(user).toString('base64')}`);
+  }
+  return list;
+}
+
 export function createNodeTransport(options: NodeTransportOptions = {}): Transport {
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
   return (input, init) =>
@@ -107,9 +124,14 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
       const https = url.protocol === 'https:';
       if (!https && url.protocol !== 'http:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
       if (!https && options.httpsOnly) return reject(new TypeError(options.httpsOnly));
-      const headers: Record<string, string> = { ...init.headers };
-      if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
-      const requestOptions: RequestOptions = { method: init.method, headers };
+      const requestOptions: RequestOptions = {
+        method: init.method,
+        // URL keeps IPv6 hosts in brackets; the socket wants them bare.
+        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+        port: url.port ? Number(url.port) : https ? 443 : 80,
+        path: `${url.pathname}${url.search}`,
+        headers: headerList(url, init),
+      };
       let settled = false;
       let req: ClientRequest;
       const timer = setTimeout(() => {
@@ -124,8 +146,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): Transpo
         action();
       };
       const send = (retries: number) => {
-        if (https) req = httpsRequest(url, { ...requestOptions, agent: options.httpsAgent ?? (sharedHttps ??= new HttpsAgent(KEEP_ALIVE)) });
-        else req = httpRequest(url, { ...requestOptions, agent: options.httpAgent ?? (sharedHttp ??= new HttpAgent(KEEP_ALIVE)) });
+        if (https) req = httpsRequest({ ...requestOptions, agent: options.httpsAgent ?? (sharedHttps ??= new HttpsAgent(KEEP_ALIVE)) });
+        else req = httpRequest({ ...requestOptions, agent: options.httpAgent ?? (sharedHttp ??= new HttpAgent(KEEP_ALIVE)) });
         const sent = req;
         sent.on('error', (err: NodeJS.ErrnoException) => {
           // A kept-alive connection the server closed just as we reused it: the request never reached
