@@ -8,13 +8,14 @@ import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:cryp
 import { z } from 'zod';
 import { parseCertificate, verify as gostVerify, type GostPublicKey } from '../../gost/index.ts';
 import { EsiaError } from './errors.ts';
+import { isAccessClaims, isBaseClaims, isIdClaims, isJwtHeader, parseFast } from './fast-shapes.ts';
 
 export type EsiaTokenAlg = 'RS256' | 'GOST3410_2012_256';
 export type TokenKind = 'access' | 'id' | 'authorization_code';
 
 type PinnedKey = { alg: 'RS256'; key: KeyObject } | { alg: 'GOST3410_2012_256'; key: GostPublicKey };
 
-const headerSchema = z
+export const headerSchema = z
   .object({
     alg: z.string(),
     typ: z.string().optional(),
@@ -27,10 +28,10 @@ const positiveOid = z.number().int().positive();
 /** ESIA writes oids as numbers; a numeric string is read the same way, within the same bounds. */
 const oidSchema = z.union([positiveOid, z.string().regex(/^\d{1,19}$/).transform(Number).pipe(positiveOid)]);
 
-const baseClaims = z
+export const baseClaims = z
   .object({ iss: z.string(), exp: numericDate, nbf: numericDate.optional(), iat: numericDate.optional() });
 
-const accessClaimsSchema = baseClaims.extend({
+export const accessClaimsSchema = baseClaims.extend({
   client_id: z.string(),
   scope: z.string().optional(),
   'urn:esia:sbj_id': oidSchema,
@@ -46,7 +47,7 @@ const subjectSchema = z
     'urn:esia:sbj:lvl': z.string().optional(),
   });
 
-const idClaimsSchema = baseClaims.extend({
+export const idClaimsSchema = baseClaims.extend({
   aud: z.union([z.string(), z.array(z.string())]),
   sub: oidSchema,
   amr: z.union([z.string(), z.array(z.string())]).optional(),
@@ -131,7 +132,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (typeof token !== 'string' || token.length > 16_384) throw invalid('not a token');
     const parts = token.split('.');
     if (parts.length !== 3) throw invalid('not a compact JWS');
-    const header = headerSchema.safeParse(decodeJson(parts[0]!, 'header'));
+    const header = parseFast(headerSchema, isJwtHeader, decodeJson(parts[0]!, 'header'));
     if (!header.success) throw invalid('malformed header', header.error);
     const alg = header.data.alg;
     if (alg !== 'RS256' && alg !== 'GOST3410_2012_256') throw invalid(`algorithm ${alg} is not allowed`);
@@ -149,7 +150,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     );
     if (!ok) throw invalid('signature does not verify with any pinned ESIA certificate');
     const claims = decodeJson(parts[1]!, 'payload');
-    const base = baseClaims.safeParse(claims);
+    const base = parseFast(baseClaims, isBaseClaims, claims);
     if (!base.success) throw invalid('malformed claims', base.error);
     if (base.data.iss !== options.issuer) throw invalid(`issuer ${base.data.iss} is not ${options.issuer}`);
     const now = Math.floor(clock().getTime() / 1000);
@@ -162,7 +163,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     verifyAccessToken(token) {
       const { header, claims } = checkSignatureAndTimes(token, 'access');
-      const parsed = accessClaimsSchema.safeParse(claims);
+      const parsed = parseFast(accessClaimsSchema, isAccessClaims, claims);
       if (!parsed.success) throw invalid('malformed access token claims', parsed.error);
       const c = parsed.data;
       if (c.client_id !== options.clientId) throw invalid(`issued to ${c.client_id}, not to us`);
@@ -177,7 +178,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     },
     verifyIdToken(token) {
       const { header, claims } = checkSignatureAndTimes(token, 'id');
-      const parsed = idClaimsSchema.safeParse(claims);
+      const parsed = parseFast(idClaimsSchema, isIdClaims, claims);
       if (!parsed.success) throw invalid('malformed id token claims', parsed.error);
       const c = parsed.data;
       const audiences = Array.isArray(c.aud) ? c.aud : [c.aud];
