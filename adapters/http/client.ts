@@ -10,6 +10,7 @@ import type { ZodType } from 'zod';
 import { createOutbound, OutboundError, type Outbound, type OutboundResponse } from '../../core/outbound.ts';
 import type { Logger } from '../../core/log.ts';
 import { createJwsSigner } from '../../core/jws.ts';
+import { parseFast } from '../../core/fast-parse.ts';
 import { AdapterError, type AdapterErrorCode } from '../errors.ts';
 import type { AdapterDeps } from '../types.ts';
 import type { HttpAdapterConfig, HttpJwtAuth } from './config.ts';
@@ -74,8 +75,11 @@ export class JournalApiClient {
     return new JournalApiClient(journalId, config.baseUrl, config.timeoutMs, outbound, deps.log, undefined, tls.close);
   }
 
-  /** A JSON answer checked by `schema`; with `notFound`, a 404 problem document means "no such account". */
-  async json<T>(call: ApiCall, schema: ZodType<T>, options: { notFound?: boolean } = {}): Promise<Answer<T>> {
+  /**
+   * A JSON answer checked by `schema` (after `check`, a hand-written check of it: see `core/fast-parse.ts`);
+   * with `notFound`, a 404 problem document means "no such account".
+   */
+  async json<T>(call: ApiCall, schema: ZodType<T>, options: { notFound?: boolean; check?: (value: unknown) => boolean } = {}): Promise<Answer<T>> {
     const { status, body, parsed, contentType } = await this.exchange(call, options.notFound ?? false);
     if (status === 404) return { found: false };
     if (status !== 200) throw this.badResponse(call, `answered HTTP ${status}`, { status });
@@ -83,7 +87,7 @@ export class JournalApiClient {
       const what = JSON_TYPE.test(contentType) ? 'answered malformed JSON' : `answered ${contentType.split(';')[0] || 'no content type'} instead of JSON`;
       throw this.badResponse(call, what, { status });
     }
-    const checked = schema.safeParse(body);
+    const checked = options.check ? parseFast(schema, options.check, body) : schema.safeParse(body);
     if (!checked.success) {
       const issues = checked.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), code: i.code }));
       throw this.badResponse(call, 'answered JSON of the wrong shape', { status, issues });

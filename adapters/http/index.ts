@@ -23,6 +23,8 @@ import { JournalApiClient, pathSegment, type ApiCall, type Operation } from './c
 import { httpConfigSchema, type HttpAdapterConfig } from './config.ts';
 import {
   accountListSchema,
+  isAccountList,
+  isAccountWire,
   accountWireSchema,
   institutionListSchema,
   passwordCheckSchema,
@@ -67,7 +69,7 @@ class HttpJournalAdapter implements JournalAdapter, PasswordCapability, Relation
     const segment = pathSegment(accountId);
     if (!segment) return undefined;
     const call: ApiCall = { operation: 'getAccount', method: 'GET', path: `/accounts/${segment}` };
-    const answer = await this.api.json(call, accountWireSchema, { notFound: true });
+    const answer = await this.api.json(call, accountWireSchema, { notFound: true, check: isAccountWire });
     if (!answer.found) return undefined;
     const account = this.toAccount('getAccount', answer.value);
     if (account.accountId !== accountId) {
@@ -126,7 +128,7 @@ class HttpJournalAdapter implements JournalAdapter, PasswordCapability, Relation
   private async relatives(operation: Operation, accountId: string, tail: 'parents' | 'children'): Promise<JournalAccount[]> {
     const segment = pathSegment(accountId);
     if (!segment) return [];
-    const answer = await this.api.json({ operation, method: 'GET', path: `/accounts/${segment}/${tail}` }, accountListSchema, { notFound: true });
+    const answer = await this.api.json({ operation, method: 'GET', path: `/accounts/${segment}/${tail}` }, accountListSchema, { notFound: true, check: isAccountList });
     if (!answer.found) return [];
     const wantedRole: Role = tail === 'parents' ? 'parent' : 'pupil';
     return this.keepMatching(operation, answer.value.accounts.map((a) => this.toAccount(operation, a)), (a) => a.role === wantedRole);
@@ -139,7 +141,7 @@ class HttpJournalAdapter implements JournalAdapter, PasswordCapability, Relation
   }
 
   private async list(call: ApiCall): Promise<JournalAccount[]> {
-    const answer = await this.api.json(call, accountListSchema);
+    const answer = await this.api.json(call, accountListSchema, { check: isAccountList });
     return answer.found ? answer.value.accounts.map((a) => this.toAccount(call.operation, a)) : [];
   }
 

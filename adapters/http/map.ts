@@ -3,6 +3,7 @@
  * allows it (optional members may be `null`, unknown members are ignored) and strict on shape.
  */
 import { z } from 'zod';
+import { isObject } from '../../core/fast-parse.ts';
 import { isIsoDate, normalizeSnils } from '../normalize.ts';
 import type { Institution, JournalAccount } from '../types.ts';
 
@@ -65,4 +66,39 @@ export function toJournalAccount(journalId: string, wire: AccountWire): { accoun
 
 export function toInstitution(wire: z.infer<typeof institutionListSchema>['institutions'][number]): Institution {
   return { id: wire.id, name: wire.name, ...(wire.municipality ? { municipality: wire.municipality } : {}) };
+}
+
+const ROLES: ReadonlySet<unknown> = new Set(['parent', 'pupil', 'staff']);
+/** `text` as it is: a string with nothing to trim. */
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.trim() === v;
+const isOptionalText = (v: unknown) => v === undefined || isText(v);
+
+/**
+ * `accountWireSchema` for an account the schema takes as it is (see `core/fast-parse.ts`): nulls,
+ * blanks to trim and empty optional texts are left to zod. Held to the schema in `map.test.ts`.
+ */
+export function isAccountWire(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  const { accountId, institution, birthDate } = v;
+  return (
+    typeof accountId === 'string' &&
+    accountId.length > 0 &&
+    accountId.length <= 256 &&
+    ROLES.has(v.role) &&
+    isObject(institution) &&
+    isText(institution.id) &&
+    isText(institution.name) &&
+    isText(v.lastName) &&
+    isText(v.firstName) &&
+    isOptionalText(v.middleName) &&
+    (birthDate === undefined || (typeof birthDate === 'string' && isIsoDate(birthDate))) &&
+    isOptionalText(v.snils) &&
+    isOptionalText(v.className) &&
+    isOptionalText(v.position)
+  );
+}
+
+/** `accountListSchema` with every account as `isAccountWire` takes it. */
+export function isAccountList(v: unknown): boolean {
+  return isObject(v) && Array.isArray(v.accounts) && v.accounts.every(isAccountWire);
 }

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { Outbound, OutboundResponse } from '../../core/outbound.ts';
 import { OutboundError } from '../../core/outbound.ts';
 import { EsiaError, esiaProtocolError } from './errors.ts';
-import { isPersonResponse, isTokenResponse, parseFast, pickContact, pickDocument, pickKid } from './fast-shapes.ts';
+import { parseFast } from '../../core/fast-parse.ts';
+import { isPersonResponse, isTokenResponse, pickContact, pickDocument, pickKid } from './fast-shapes.ts';
 import { esiaPersonSchema, collectionSchema, esiaKidSchema, type EsiaPerson, type EsiaKid } from './person.ts';
 import {
   formatEsiaTimestamp,

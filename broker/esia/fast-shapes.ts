@@ -1,24 +1,11 @@
 /**
- * Hand-written checks for the ESIA answers read on every login: the token response, a JWT's header
- * and claims, and the person. The zod schemas stay the definition and the error report; these only
- * recognise input the schemas accept as it is (no transform or default needed), and say `false` for
- * anything else, which then goes through zod. Measured in `bench -- login`, zod spent about 50 µs on a
- * parent's person and 110 µs per login in all, among the broker's other work (a hot loop shows 2 µs:
- * its shared parsing code does not stay fast when it runs once per login between everything else).
- *
- * The rule that keeps them honest (tested with mutations of real answers in `fast-shapes.test.ts`):
- * whenever a check says `true`, its schema accepts the same value, and what the broker reads from it is
- * the same as from the schema's output. Unknown fields stay on the value; callers read named fields only.
+ * Hand-written checks (see `core/fast-parse.ts`) for the ESIA answers read on every login: the token
+ * response, a JWT's header and claims, and the person. Measured in `bench -- login`, zod spent about
+ * 110 µs per login on them in place; these cost under 10. Each is held to its schema by mutations of
+ * real answers in `fast-shapes.test.ts`.
  */
-import type { z } from 'zod';
+import { isNumber, isObject, isSafeInt, optBoolean, optString, type Json } from '../../core/fast-parse.ts';
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isSafeInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const optString = (v: unknown) => v === undefined || typeof v === 'string';
-const optBoolean = (v: unknown) => v === undefined || typeof v === 'boolean';
 const optNumericDate = (v: unknown) => v === undefined || (isSafeInt(v) && v >= 0);
 const isNumberOrString = (v: unknown) => typeof v === 'string' || isNumber(v);
 const isStringOrStrings = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string'));
@@ -28,20 +15,6 @@ const isOid = (v: unknown): v is number => isSafeInt(v) && v > 0;
 const RU_DATE = /^\d{2}\.\d{2}\.\d{4}$/;
 const SNILS = /^\d{3}-\d{3}-\d{3} \d{2}$/;
 const optRuDate = (v: unknown) => v === undefined || (typeof v === 'string' && RU_DATE.test(v));
-
-/** Accepted as it is by a schema: its output type, with whatever unknown fields the input had. */
-export type Accepted<S extends z.ZodType> = z.output<S>;
-
-/** `safeParse`'s success, or its full answer when the check did not recognise the value. */
-export function parseFast<S extends z.ZodType>(
-  schema: S,
-  check: (value: unknown) => boolean,
-  value: unknown,
-): { success: true; data: z.output<S> } | { success: false; error: z.ZodError } {
-  if (check(value)) return { success: true, data: value as z.output<S> };
-  const parsed = schema.safeParse(value);
-  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error };
-}
 
 /** `tokenResponseSchema` without the string `expires_in` (zod converts that). */
 export function isTokenResponse(v: unknown): boolean {

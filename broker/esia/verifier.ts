@@ -8,7 +8,8 @@ import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:cryp
 import { z } from 'zod';
 import { parseCertificate, verify as gostVerify, type GostPublicKey } from '../../gost/index.ts';
 import { EsiaError } from './errors.ts';
-import { isAccessClaims, isBaseClaims, isIdClaims, isJwtHeader, parseFast } from './fast-shapes.ts';
+import { parseFast } from '../../core/fast-parse.ts';
+import { isAccessClaims, isBaseClaims, isIdClaims, isJwtHeader } from './fast-shapes.ts';
 
 export type EsiaTokenAlg = 'RS256' | 'GOST3410_2012_256';
 export type TokenKind = 'access' | 'id' | 'authorization_code';
