@@ -13,10 +13,12 @@
  *
  * Flags: --concurrency N (50), --duration S (30: each side's measured time, split into rounds),
  * --logins N (instead of a duration), --rounds N (10), --warmup S (5), --rss-concurrency N (500),
- * --rss-logins N (1000), --profile (V8 CPU profiles of the broker and the baseline, in bench-profiles/).
+ * --rss-logins N (1000), --profile (V8 CPU profiles of the broker's and the baseline's measured rounds, in
+ * bench-profiles/login-<time>/, and a summary of where the broker spends more).
  */
 import type { BenchResult } from './run.ts';
-import { combine, flag, hasFlag, percentile, round1, runPhase, type PhaseResult } from './lib/load.ts';
+import { combine, flag, hasFlag, percentile, profileFolder, round1, runPhase, type PhaseResult } from './lib/load.ts';
+import { summarizeProfiles } from './profile-summary.ts';
 import { PERSONAS, startStack, type Stack } from './lib/stack.ts';
 import { CookieJar, login, type RelyingParty } from './lib/vu.ts';
 
@@ -28,7 +30,10 @@ function summary(name: string, phase: PhaseResult): string {
  * Measures the broker and the bare provider in alternating rounds, so that both see the same
  * background load on a shared machine; returns each side's phases summed and its Redis commands.
  */
-async function measureBoth(stack: Stack, options: { concurrency: number; durationMs?: number; count?: number; warmupMs: number; rounds: number }) {
+async function measureBoth(
+  stack: Stack,
+  options: { concurrency: number; durationMs?: number; count?: number; warmupMs: number; rounds: number; profile: boolean },
+) {
   const sides = (['broker', 'bare'] as const).map((target) => {
     const rp: RelyingParty = stack.rp(target);
     const jars = Array.from({ length: options.concurrency }, () => new CookieJar());
@@ -56,6 +61,7 @@ async function measureBoth(stack: Stack, options: { concurrency: number; duratio
           durationMs: options.durationMs === undefined ? undefined : options.durationMs / options.rounds,
           count: options.count === undefined ? undefined : Math.ceil(options.count / options.rounds),
           operation: side.operation,
+          profile: options.profile,
         }),
       );
       side.commands += (await stack.redisCommands()) - before;
@@ -80,14 +86,14 @@ export async function run(): Promise<BenchResult> {
   const rounds = flag('rounds', 10);
   const rssConcurrency = flag('rss-concurrency', 500);
   const rssLogins = flag('rss-logins', 1000);
-  const profile = hasFlag('profile');
-  const stack = await startStack({ bare: true, execArgv: profile ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [] });
+  const profileDir = hasFlag('profile') ? profileFolder('login') : undefined;
+  const stack = await startStack({ bare: true, profileDir });
   try {
     // First logins link the personas' journal accounts automatically; every later login finds its link.
     const jar = new CookieJar();
     for (const persona of PERSONAS) await login(stack.rp('broker'), jar, persona);
 
-    const { broker, bare } = await measureBoth(stack, { concurrency, durationMs, count, warmupMs, rounds });
+    const { broker, bare } = await measureBoth(stack, { concurrency, durationMs, count, warmupMs, rounds, profile: profileDir !== undefined });
 
     // Peak memory of the broker with many logins in flight at once.
     stack.broker.resetPeak();
@@ -127,5 +133,6 @@ export async function run(): Promise<BenchResult> {
     };
   } finally {
     await stack.stop();
+    if (profileDir) console.error(`${summarizeProfiles(profileDir)}\nprofiles: ${profileDir}`);
   }
 }

@@ -7,10 +7,11 @@
  * the same is measured at bare node-oidc-provider (same settings and store) as the floor.
  *
  * Flags: --concurrency N (50), --duration S (10: each side's measured time, in alternating rounds),
- * --rounds N (3), --warmup S (2), --profile.
+ * --rounds N (3), --warmup S (2), --profile (as in the login benchmark).
  */
 import type { BenchResult } from './run.ts';
-import { combine, flag, hasFlag, percentile, round1, runPhase, type PhaseResult } from './lib/load.ts';
+import { combine, flag, hasFlag, percentile, profileFolder, round1, runPhase, type PhaseResult } from './lib/load.ts';
+import { summarizeProfiles } from './profile-summary.ts';
 import { PERSONAS, startStack, type Stack } from './lib/stack.ts';
 import { CookieJar, login, tokenRequest } from './lib/vu.ts';
 
@@ -42,7 +43,8 @@ export async function run(): Promise<BenchResult> {
   const durationMs = flag('duration', 10) * 1000;
   const warmupMs = flag('warmup', 2) * 1000;
   const rounds = flag('rounds', 3);
-  const stack = await startStack({ bare: true, execArgv: hasFlag('profile') ? ['--cpu-prof', '--cpu-prof-dir=bench-profiles'] : [] });
+  const profileDir = hasFlag('profile') ? profileFolder('refresh') : undefined;
+  const stack = await startStack({ bare: true, profileDir });
   try {
     // Broker and baseline in alternating rounds, so that both see the same background load.
     const sides = [await prepare(stack, 'broker', concurrency), await prepare(stack, 'bare', concurrency)];
@@ -53,7 +55,9 @@ export async function run(): Promise<BenchResult> {
     for (let round = 0; round < rounds; round++) {
       for (const side of sides) {
         const before = await stack.redisCommands();
-        side.phases.push(await runPhase({ server: side.server, concurrency, durationMs: durationMs / rounds, operation: side.operation }));
+        side.phases.push(
+          await runPhase({ server: side.server, concurrency, durationMs: durationMs / rounds, operation: side.operation, profile: profileDir !== undefined }),
+        );
         side.commands += (await stack.redisCommands()) - before;
       }
     }
@@ -83,5 +87,6 @@ export async function run(): Promise<BenchResult> {
     };
   } finally {
     await stack.stop();
+    if (profileDir) console.error(`${summarizeProfiles(profileDir)}\nprofiles: ${profileDir}`);
   }
 }

@@ -1,8 +1,33 @@
 /**
  * The child side of `processes.ts`: waits for `start` with its options, starts the service, reports
  * `ready`, answers `stats` (its own CPU time and memory) and stops on `stop` or when the parent is gone.
+ * With `BENCH_PROFILE_DIR` set, it records a V8 CPU profile of each measured phase (between `profile`
+ * start and stop messages) into that folder, named with its `BENCH_PROFILE_NAME` and the phase's
+ * operation count, for `profile-summary.ts`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { join } from 'node:path';
+
+const profileDir = process.env.BENCH_PROFILE_DIR;
+const profiler = profileDir ? new Session() : undefined;
+if (profiler) {
+  profiler.connect();
+  profiler.post('Profiler.enable');
+}
+let profiles = 0;
+
+function profile(edge: 'start' | 'stop', operations: number, done: () => void): void {
+  if (!profiler || !profileDir) return done();
+  if (edge === 'start') return profiler.post('Profiler.start', () => done());
+  profiler.post('Profiler.stop', (err, result) => {
+    if (!err && result?.profile) {
+      const name = `${process.env.BENCH_PROFILE_NAME ?? 'child'}.${String(profiles++).padStart(3, '0')}.${operations}ops.cpuprofile`;
+      writeFileSync(join(profileDir, name), JSON.stringify(result.profile));
+    }
+    done();
+  });
+}
 
 interface Running {
   info: Record<string, unknown>;
@@ -24,7 +49,7 @@ export function runChild<T>(start: (options: T) => Promise<Running>): void {
     process.exit(0);
   };
   process.on('disconnect', () => void stop());
-  process.on('message', (m: { type: string; id?: number; options?: T }) => {
+  process.on('message', (m: { type: string; id?: number; options?: T; edge?: 'start' | 'stop'; operations?: number }) => {
     if (m.type === 'start') {
       start(m.options as T).then(
         (r) => {
@@ -39,6 +64,8 @@ export function runChild<T>(start: (options: T) => Promise<Running>): void {
     } else if (m.type === 'stats') {
       const cpu = process.cpuUsage();
       process.send!({ type: 'stats', id: m.id, cpuMs: (cpu.user + cpu.system) / 1000, rssMb: process.memoryUsage.rss() / 1048576, peakRssMb: peakRssMb() });
+    } else if (m.type === 'profile') {
+      profile(m.edge!, m.operations ?? 0, () => process.send!({ type: 'profiled', id: m.id }));
     } else if (m.type === 'stop') {
       void stop();
     }

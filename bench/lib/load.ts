@@ -3,6 +3,8 @@
  * child's CPU time over exactly that window: CPU per operation holds on a noisy machine, where
  * throughput does not.
  */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Child } from './processes.ts';
 
 export interface PhaseResult {
@@ -23,12 +25,15 @@ export async function runPhase(input: {
   /** Stop after this many operations have started. */
   count?: number;
   operation: (vu: number) => Promise<void>;
+  /** Record the server's CPU profile of this phase (when the stack was started to profile). */
+  profile?: boolean;
 }): Promise<PhaseResult> {
   const { concurrency, durationMs, count } = input;
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   let started = 0;
+  if (input.profile) await input.server.profile('start');
   const before = await input.server.stats();
   const start = performance.now();
   const deadline = durationMs === undefined ? Infinity : start + durationMs;
@@ -48,6 +53,7 @@ export async function runPhase(input: {
   await Promise.all(Array.from({ length: concurrency }, (_, i) => vu(i)));
   const wallMs = performance.now() - start;
   const after = await input.server.stats();
+  if (input.profile) await input.server.profile('stop', latencies.length + errors);
   return { completed: latencies.length, errors, firstError, wallMs, cpuMs: after.cpuMs - before.cpuMs, latencies: latencies.sort((a, b) => a - b) };
 }
 
@@ -80,6 +86,13 @@ export function flag(name: string, fallback: number): number {
 
 export function hasFlag(name: string): boolean {
   return process.argv.slice(3).includes(`--${name}`);
+}
+
+/** A fresh folder under bench-profiles/ for this run's profiles. */
+export function profileFolder(suite: string): string {
+  const folder = join('bench-profiles', `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(folder, { recursive: true });
+  return resolve(folder);
 }
 
 export const round1 = (v: number): number => Math.round(v * 10) / 10;

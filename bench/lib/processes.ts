@@ -24,6 +24,8 @@ export interface Child {
   /** What the child sent with `ready` (its URL and anything else it reports). */
   readonly info: Record<string, unknown>;
   stats(): Promise<ChildStats>;
+  /** Starts or stops the child's CPU profile of a measured phase (when started with `profileDir`). */
+  profile(edge: 'start' | 'stop', operations?: number): Promise<void>;
   /** Resets the kernel's peak RSS counter of the child (writes 5 to /proc/<pid>/clear_refs). */
   resetPeak(): void;
   stop(): Promise<void>;
@@ -66,23 +68,33 @@ export function compileServers(): void {
 /**
  * Forks `bench/lib/<entry>` (compiled, after `compileServers`; else under tsx), sends it `options` and
  * waits for its `ready` message.
- * `execArgv` adds Node flags (e.g. `--cpu-prof`); `discardStdout` drops what it prints (a server's logs).
+ * `execArgv` adds Node flags; `discardStdout` drops what it prints (a server's logs); with `profileDir`,
+ * the child profiles its measured phases there (see `child.ts`), its files named `profileName`.
  */
-export async function startChild(entry: string, options: unknown, execArgv: string[] = [], discardStdout = false): Promise<Child> {
+export async function startChild(
+  entry: string,
+  options: unknown,
+  execArgv: string[] = [],
+  discardStdout = false,
+  profile?: { dir: string; name: string },
+): Promise<Child> {
   const source = fileURLToPath(new URL(entry, import.meta.url));
   const file = compiledRoot ? join(compiledRoot, source.slice(root.length)).replace(/\.ts$/, '.js') : source;
   const loader = compiledRoot ? [] : ['--import', 'tsx'];
-  const child = fork(file, [], { cwd: root, execArgv: [...loader, ...execArgv], stdio: ['ignore', discardStdout ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
+  const env = profile ? { ...process.env, BENCH_PROFILE_DIR: profile.dir, BENCH_PROFILE_NAME: profile.name } : process.env;
+  const child = fork(file, [], { cwd: root, env, execArgv: [...loader, ...execArgv], stdio: ['ignore', discardStdout ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let nextId = 0;
   const waiting = new Map<number, (value: ChildStats) => void>();
+  const profiled = new Map<number, () => void>();
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready`)));
     child.on('message', (m: { type: string; id?: number } & Record<string, unknown>) => {
       if (m.type === 'ready') resolve(m);
       else if (m.type === 'failed') reject(new Error(`${entry} failed to start: ${String(m.message)}`));
       else if (m.type === 'stats' && m.id !== undefined) waiting.get(m.id)?.(m as unknown as ChildStats);
+      else if (m.type === 'profiled' && m.id !== undefined) profiled.get(m.id)?.();
     });
   });
   child.send({ type: 'start', options });
@@ -98,6 +110,15 @@ export async function startChild(entry: string, options: unknown, execArgv: stri
           resolve(s);
         });
         child.send({ type: 'stats', id });
+      }),
+    profile: (edge, operations) =>
+      new Promise<void>((resolve) => {
+        const id = nextId++;
+        profiled.set(id, () => {
+          profiled.delete(id);
+          resolve();
+        });
+        child.send({ type: 'profile', id, edge, operations });
       }),
     resetPeak: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
     stop: () =>

@@ -32,7 +32,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { bare?: boolean; execArgv?: string[] } = {}): Promise<Stack> {
+export async function startStack(options: { bare?: boolean; execArgv?: string[]; profileDir?: string } = {}): Promise<Stack> {
+  const profile = (name: string) => (options.profileDir ? { dir: options.profileDir, name } : undefined);
   // Servers run compiled, as in production (`--tsx` keeps them under the TypeScript loader).
   if (!process.argv.includes('--tsx')) compileServers();
   const redis = await startRedis();
@@ -82,9 +83,10 @@ export async function startStack(options: { bare?: boolean; execArgv?: string[] 
       },
       options.execArgv,
       true,
+      profile('broker'),
     );
     started.push(broker);
-    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, options.execArgv) : undefined;
+    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, options.execArgv, false, profile('bare')) : undefined;
     if (bare) started.push(bare);
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();

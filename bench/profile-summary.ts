@@ -1,0 +1,69 @@
+/**
+ * Reads the CPU profiles of measured phases that `--profile` leaves in a folder (`<side>.<n>.<ops>ops
+ * .cpuprofile`, see `lib/child.ts`) and prints, per operation, the self time of the functions and files
+ * where the broker spends more than the baseline: what to look at first. Idle time is left out.
+ *
+ * `npx tsx bench/profile-summary.ts <folder> [--by file|function] [--top N]` prints it again later.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per key, microseconds per operation, for one side's profiles. */
+function selfTimes(folder: string, side: string, by: 'file' | 'function'): { perOp: Map<string, number>; operations: number } {
+  const totals = new Map<string, number>();
+  let operations = 0;
+  for (const file of readdirSync(folder)) {
+    const match = new RegExp(`^${side}\\.\\d+\\.(\\d+)ops\\.cpuprofile$`).exec(file);
+    if (!match) continue;
+    operations += Number(match[1]);
+    const profile = JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile;
+    const time = new Map<number, number>();
+    profile.samples.forEach((id, i) => time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    for (const node of profile.nodes) {
+      const { functionName, url, lineNumber } = node.callFrame;
+      if (functionName === '(idle)') continue;
+      // Paths shortened to the package, or to the project's file (the compiled copy's folder dropped).
+      const where = url.replace(/^.*node_modules\//, '').replace(/^.*\.bench-build-[^/]+\//, '');
+      const key = by === 'function' ? `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}` : where.startsWith('@') ? where.split('/').slice(0, 2).join('/') : where.includes('/') && !/^(broker|adapters|core|gost|config|fixtures)\//.test(where) ? where.split('/')[0]! : where || functionName;
+      totals.set(key, (totals.get(key) ?? 0) + (time.get(node.id) ?? 0));
+    }
+  }
+  const perOp = new Map([...totals].map(([key, us]) => [key, operations ? us / operations : 0]));
+  return { perOp, operations };
+}
+
+export function summarizeProfiles(folder: string, options: { by?: 'file' | 'function'; top?: number } = {}): string {
+  const by = options.by ?? 'file';
+  const broker = selfTimes(folder, 'broker', by);
+  const bare = selfTimes(folder, 'bare', by);
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const keys = new Set([...broker.perOp.keys(), ...bare.perOp.keys()]);
+  const rows = [...keys]
+    .map((key) => ({ key, broker: broker.perOp.get(key) ?? 0, bare: bare.perOp.get(key) ?? 0 }))
+    .sort((a, b) => b.broker - b.bare - (a.broker - a.bare))
+    .slice(0, options.top ?? 30);
+  const us = (v: number) => v.toFixed(1).padStart(9);
+  return [
+    `CPU self time per operation, µs (profiled phases: broker ${broker.operations} operations, bare ${bare.operations})`,
+    `${'broker'.padStart(9)}${'bare'.padStart(9)}${'extra'.padStart(9)}  ${by}`,
+    `${us(total(broker.perOp))}${us(total(bare.perOp))}${us(total(broker.perOp) - total(bare.perOp))}  (all but idle)`,
+    ...rows.map((r) => `${us(r.broker)}${us(r.bare)}${us(r.broker - r.bare)}  ${r.key}`),
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const [folder, ...rest] = process.argv.slice(2);
+  if (!folder) {
+    console.error('usage: tsx bench/profile-summary.ts <folder> [--by file|function] [--top N]');
+    process.exit(2);
+  }
+  const at = (name: string) => rest[rest.indexOf(`--${name}`) + 1];
+  console.log(summarizeProfiles(folder, { by: rest.includes('--by') ? (at('by') as 'file' | 'function') : 'file', top: rest.includes('--top') ? Number(at('top')) : 30 }));
+}
