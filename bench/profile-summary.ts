@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; children?: number[]; callFrame: { functionName: string; url: string; lineNumber: number } }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -26,7 +26,13 @@ function selfTimes(folder: string, side: string, by: 'file' | 'function'): { per
     const profile = JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile;
     const time = new Map<number, number>();
     profile.samples.forEach((id, i) => time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    // The profiler's own stop (the inspector call that ends the phase) is not the server's work.
+    const inspector = new Set<number>();
     for (const node of profile.nodes) {
+      if (inspector.has(node.id) || node.callFrame.url === 'node:inspector') for (const child of node.children ?? []) inspector.add(child);
+    }
+    for (const node of profile.nodes) {
+      if (inspector.has(node.id) || node.callFrame.url === 'node:inspector') continue;
       const { functionName, url, lineNumber } = node.callFrame;
       if (functionName === '(idle)') continue;
       // Paths shortened to the package, or to the project's file (the compiled copy's folder dropped).
