@@ -68,7 +68,7 @@ export function toInstitution(wire: z.infer<typeof institutionListSchema>['insti
   return { id: wire.id, name: wire.name, ...(wire.municipality ? { municipality: wire.municipality } : {}) };
 }
 
-const ROLES: ReadonlySet<unknown> = new Set(['parent', 'pupil', 'staff']);
+const ROLES: ReadonlySet<unknown> = new Set(accountWireSchema.shape.role.options);
 /** `text` as it is: a string with nothing to trim. */
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.trim() === v;
 const isOptionalText = (v: unknown) => v === undefined || isText(v);

@@ -10,7 +10,7 @@ import type { Outbound, OutboundResponse } from '../../core/outbound.ts';
 import { OutboundError } from '../../core/outbound.ts';
 import { EsiaError, esiaProtocolError } from './errors.ts';
 import { parseFast } from '../../core/fast-parse.ts';
-import { isPersonResponse, isTokenResponse, pickContact, pickDocument, pickKid } from './fast-shapes.ts';
+import { isPersonResponse, isTokenResponse, personCollections } from './fast-shapes.ts';
 import { esiaPersonSchema, collectionSchema, esiaKidSchema, type EsiaPerson, type EsiaKid } from './person.ts';
 import {
   formatEsiaTimestamp,
@@ -298,8 +298,6 @@ export class EsiaClient {
     const parsed = parseFast(esiaPersonSchema, isPersonResponse, body);
     if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'person has an unexpected shape', { cause: parsed.error });
     const p = parsed.data;
-    const objects = <T>(c: { elements: (string | T)[] } | undefined): T[] =>
-      (c?.elements ?? []).filter((e): e is Exclude<typeof e, string> => typeof e !== 'string') as T[];
     return {
       oid,
       firstName: p.firstName,
@@ -311,10 +309,7 @@ export class EsiaClient {
       inn: p.inn,
       trusted: p.trusted === true,
       deleted: p.status === 'DELETED',
-      // Only the schema's fields, whichever way the answer was checked (see `fast-shapes.ts`).
-      documents: objects(p.documents).map(pickDocument),
-      contacts: objects(p.contacts).map(pickContact),
-      kids: objects<EsiaKid>(p.kids).map(pickKid),
+      ...personCollections(p),
     };
   }
 

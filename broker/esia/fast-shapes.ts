@@ -5,6 +5,16 @@
  * real answers in `fast-shapes.test.ts`.
  */
 import { isNumber, isObject, isSafeInt, optBoolean, optString, type Json } from '../../core/fast-parse.ts';
+import {
+  collectionSchema,
+  esiaContactSchema,
+  esiaDocumentSchema,
+  esiaKidSchema,
+  type EsiaDocumentResponse,
+  type EsiaKid,
+  type EsiaPerson,
+  type EsiaPersonResponse,
+} from './person.ts';
 
 const optNumericDate = (v: unknown) => v === undefined || (isSafeInt(v) && v >= 0);
 const isNumberOrString = (v: unknown) => typeof v === 'string' || isNumber(v);
@@ -137,10 +147,11 @@ export function isPersonResponse(v: unknown): boolean {
   );
 }
 
-const DOCUMENT_KEYS = ['id', 'type', 'vrfStu', 'series', 'number', 'issueDate', 'issueId', 'issuedBy'] as const;
-const CONTACT_KEYS = ['id', 'type', 'vrfStu', 'value'] as const;
-const KID_KEYS = ['id', 'firstName', 'lastName', 'middleName', 'birthDate', 'gender', 'snils', 'inn', 'trusted'] as const;
-const COLLECTION_KEYS = ['stateFacts', 'size', 'eTag'] as const;
+// The schemas' own field names: what zod's output keeps of an element.
+const DOCUMENT_KEYS = Object.keys(esiaDocumentSchema.shape);
+const CONTACT_KEYS = Object.keys(esiaContactSchema.shape);
+const KID_KEYS = Object.keys(esiaKidSchema.shape).filter((key) => key !== 'documents');
+const COLLECTION_KEYS = Object.keys(collectionSchema(esiaDocumentSchema).shape).filter((key) => key !== 'elements');
 
 /** The named fields of an object that has them (as zod's output has them: unknown fields left out). */
 function pick<T>(source: object, keys: readonly string[]): T {
@@ -152,17 +163,29 @@ function pick<T>(source: object, keys: readonly string[]): T {
   return out as T;
 }
 
-/** A document element with only the schema's fields. */
-export const pickDocument = <T>(d: T): T => pick<T>(d as object, DOCUMENT_KEYS);
-/** A contact element with only the schema's fields. */
-export const pickContact = <T>(c: T): T => pick<T>(c as object, CONTACT_KEYS);
-/** A child with only the schema's fields, its embedded documents likewise. */
-export function pickKid<T extends { documents?: { elements: unknown[] } }>(kid: T): T {
+const pickDocument = (d: EsiaDocumentResponse): EsiaDocumentResponse => pick(d, DOCUMENT_KEYS);
+
+function pickKid(kid: EsiaKid): EsiaKid {
   const out = pick<Json>(kid, KID_KEYS);
   if (kid.documents) {
     const documents = pick<Json>(kid.documents, COLLECTION_KEYS);
     documents.elements = kid.documents.elements.map((e) => (typeof e === 'string' ? e : pickDocument(e)));
     out.documents = documents;
   }
-  return out as T;
+  return out as EsiaKid;
+}
+
+/** The objects of a collection (its URL elements left out). */
+const objects = <T>(c: { elements: (string | T)[] } | undefined): T[] => (c?.elements ?? []).filter((e): e is Exclude<typeof e, string> => typeof e !== 'string') as T[];
+
+/**
+ * The embedded documents, contacts and children of a person, each with only the schema's fields,
+ * whichever way the answer was checked (a recognised answer keeps its unknown fields).
+ */
+export function personCollections(p: EsiaPersonResponse): Pick<EsiaPerson, 'documents' | 'contacts' | 'kids'> {
+  return {
+    documents: objects(p.documents).map(pickDocument),
+    contacts: objects(p.contacts).map((c) => pick(c, CONTACT_KEYS)),
+    kids: objects(p.kids).map(pickKid),
+  };
 }
