@@ -15,6 +15,19 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** A script's path shortened to the package, or to the project's file (the compiled copy's folder dropped). */
+const shortPath = (url: string) => url.replace(/^.*node_modules\//, '').replace(/^.*\.bench-build-[^/]+\//, '');
+const PROJECT_FOLDER = /^(broker|adapters|core|gost|config|fixtures)\//;
+
+/** The "file" a sample counts under: the project's file, a package, a Node module, or a native frame's name. */
+function fileKey(url: string, functionName: string): string {
+  const where = shortPath(url);
+  if (!where) return functionName;
+  if (PROJECT_FOLDER.test(where) || !where.includes('/')) return where;
+  // A scoped package keeps its scope (`@koa/router`); any other path keeps its first segment.
+  return where.startsWith('@') ? where.split('/').slice(0, 2).join('/') : where.split('/')[0]!;
+}
+
 /** Self time per key, microseconds per operation, for one side's profiles. */
 function selfTimes(folder: string, side: string, by: 'file' | 'function'): { perOp: Map<string, number>; operations: number } {
   const totals = new Map<string, number>();
@@ -26,18 +39,17 @@ function selfTimes(folder: string, side: string, by: 'file' | 'function'): { per
     const profile = JSON.parse(readFileSync(join(folder, file), 'utf8')) as CpuProfile;
     const time = new Map<number, number>();
     profile.samples.forEach((id, i) => time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-    // The profiler's own stop (the inspector call that ends the phase) is not the server's work.
-    const inspector = new Set<number>();
+    // The profiler's own stop (the inspector call that ends the phase) is not the server's work;
+    // nodes come parents first, so a node's children are marked before they are reached.
+    const profilerOwn = new Set<number>();
     for (const node of profile.nodes) {
-      if (inspector.has(node.id) || node.callFrame.url === 'node:inspector') for (const child of node.children ?? []) inspector.add(child);
-    }
-    for (const node of profile.nodes) {
-      if (inspector.has(node.id) || node.callFrame.url === 'node:inspector') continue;
       const { functionName, url, lineNumber } = node.callFrame;
+      if (profilerOwn.has(node.id) || url === 'node:inspector') {
+        for (const child of node.children ?? []) profilerOwn.add(child);
+        continue;
+      }
       if (functionName === '(idle)') continue;
-      // Paths shortened to the package, or to the project's file (the compiled copy's folder dropped).
-      const where = url.replace(/^.*node_modules\//, '').replace(/^.*\.bench-build-[^/]+\//, '');
-      const key = by === 'function' ? `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}` : where.startsWith('@') ? where.split('/').slice(0, 2).join('/') : where.includes('/') && !/^(broker|adapters|core|gost|config|fixtures)\//.test(where) ? where.split('/')[0]! : where || functionName;
+      const key = by === 'function' ? `${functionName || '(anonymous)'} ${shortPath(url)}:${lineNumber + 1}` : fileKey(url, functionName);
       totals.set(key, (totals.get(key) ?? 0) + (time.get(node.id) ?? 0));
     }
   }

@@ -86,15 +86,23 @@ export async function startChild(
   children.add(child);
   child.once('exit', () => children.delete(child));
   let nextId = 0;
-  const waiting = new Map<number, (value: ChildStats) => void>();
-  const profiled = new Map<number, () => void>();
+  /** Questions sent to the child, by id, until it answers (its answer carries the same id). */
+  const waiting = new Map<number, (answer: Record<string, unknown>) => void>();
+  const ask = (message: Record<string, unknown>) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const id = nextId++;
+      waiting.set(id, (answer) => {
+        waiting.delete(id);
+        resolve(answer);
+      });
+      child.send({ ...message, id });
+    });
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready`)));
     child.on('message', (m: { type: string; id?: number } & Record<string, unknown>) => {
       if (m.type === 'ready') resolve(m);
       else if (m.type === 'failed') reject(new Error(`${entry} failed to start: ${String(m.message)}`));
-      else if (m.type === 'stats' && m.id !== undefined) waiting.get(m.id)?.(m as unknown as ChildStats);
-      else if (m.type === 'profiled' && m.id !== undefined) profiled.get(m.id)?.();
+      else if (m.id !== undefined) waiting.get(m.id)?.(m);
     });
   });
   child.send({ type: 'start', options });
@@ -102,24 +110,10 @@ export async function startChild(
   return {
     pid: child.pid!,
     info,
-    stats: () =>
-      new Promise<ChildStats>((resolve) => {
-        const id = nextId++;
-        waiting.set(id, (s) => {
-          waiting.delete(id);
-          resolve(s);
-        });
-        child.send({ type: 'stats', id });
-      }),
-    profile: (edge, operations) =>
-      new Promise<void>((resolve) => {
-        const id = nextId++;
-        profiled.set(id, () => {
-          profiled.delete(id);
-          resolve();
-        });
-        child.send({ type: 'profile', id, edge, operations });
-      }),
+    stats: async () => (await ask({ type: 'stats' })) as unknown as ChildStats,
+    profile: async (edge, operations) => {
+      await ask({ type: 'profile', edge, operations });
+    },
     resetPeak: () => writeFileSync(`/proc/${child.pid}/clear_refs`, '5'),
     stop: () =>
       new Promise<void>((resolve) => {
