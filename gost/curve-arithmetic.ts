@@ -302,6 +302,30 @@ export class CurveArithmetic {
     return modPos(P.X * ((zInv * zInv) % this.p), this.p);
   }
 
+  /**
+   * The affine x coordinates of several points in [0, p), with one shared inversion (Montgomery's
+   * trick); none may be infinity.
+   */
+  affineXs(points: readonly Jacobian[]): bigint[] {
+    const p = this.p;
+    const n = points.length;
+    const prefix: bigint[] = new Array<bigint>(n);
+    let running = 1n;
+    for (let i = 0; i < n; i++) {
+      running = (running * points[i]!.Z) % p;
+      prefix[i] = running;
+    }
+    let inv = invert(running, p); // throws if some Z is 0
+    const xs: bigint[] = new Array<bigint>(n);
+    for (let i = n - 1; i >= 0; i--) {
+      const P = points[i]!;
+      const zInv = i > 0 ? (inv * prefix[i - 1]!) % p : inv;
+      inv = (inv * P.Z) % p;
+      xs[i] = modPos(P.X * ((zInv * zInv) % p), p);
+    }
+    return xs;
+  }
+
   /** The affine coordinates of P in [0, p); P must not be infinity. */
   toAffine(P: Jacobian): { x: bigint; y: bigint } {
     const p = this.p;

@@ -169,6 +169,13 @@ describe('comb multiplication on limbs agrees with the BigInt arithmetic', () =>
       }
     });
 
+    it('affineXs: one shared inversion gives every point its own affine x', () => {
+      const points = scalars.filter((k) => k % curve.q !== 0n).map((k) => fast.combMultiply(fast.base(), k));
+      expect(fast.affineXs(points)).toEqual(points.map((P) => fast.affineX(P)));
+      expect(fast.affineXs([])).toEqual([]);
+      expect(() => fast.affineXs([points[0]!, Jacobian.infinity()])).toThrow();
+    });
+
     it('continues from a given accumulator (the verification path before a key has a table)', () => {
       for (const k of scalars.slice(0, 12)) {
         const start = reference.wnafMultiply(curve.x, curve.y, 12345n + k);

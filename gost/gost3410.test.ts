@@ -77,6 +77,19 @@ describe('input validation', () => {
     for (const k of [0n, q, -5n]) expect(() => signDigest(privateKey, digest, k)).toThrow(RangeError);
   });
 
+  it('signs with batched nonces: across several batches every r is new and every signature verifies', () => {
+    // r = x(k·P) mod q is the second half of the wire layout; a repeated r would mean a repeated k.
+    const seen = new Set<string>();
+    for (let i = 0; i < 50; i++) {
+      const message = streebog256(new TextEncoder().encode(`message ${i}`));
+      const sig = signDigest(privateKey, message);
+      seen.add(hex(sig.subarray(32)));
+      expect(verifyDigest(publicKey, message, sig)).toBe(true);
+      expect(verifyDigest(publicKey, digest, sig)).toBe(false);
+    }
+    expect(seen.size).toBe(50);
+  });
+
   it('is deterministic for a fixed k and randomised otherwise', () => {
     expect(hex(signDigest(privateKey, digest, 12345n))).toBe(hex(signDigest(privateKey, digest, 12345n)));
     expect(hex(signDigest(privateKey, digest))).not.toBe(hex(signDigest(privateKey, digest)));
