@@ -14,10 +14,12 @@
  * Flags: --concurrency N (50), --duration S (30: each side's measured time, split into rounds),
  * --logins N (instead of a duration), --rounds N (10), --warmup S (5), --rss-concurrency N (500),
  * --rss-logins N (1000), --profile (V8 CPU profiles of the broker's and the baseline's measured rounds, in
- * bench-profiles/login-<time>/, and a summary of where the broker spends more).
+ * bench-profiles/login-<time>/, and a summary of where the broker spends more), --allocations (instead,
+ * sampled allocations of those rounds, and a summary of where the broker allocates more: every byte
+ * allocated brings the next scavenge closer, and each scavenge copies what all logins in flight hold).
  */
 import type { BenchResult } from './run.ts';
-import { combine, flag, hasFlag, percentile, profileFolder, round1, runPhase, type PhaseResult } from './lib/load.ts';
+import { combine, flag, hasFlag, percentile, profileOptions, round1, runPhase, type PhaseResult } from './lib/load.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { PERSONAS, startStack, type Stack } from './lib/stack.ts';
 import { CookieJar, login, type RelyingParty } from './lib/vu.ts';
@@ -86,8 +88,8 @@ export async function run(): Promise<BenchResult> {
   const rounds = flag('rounds', 10);
   const rssConcurrency = flag('rss-concurrency', 500);
   const rssLogins = flag('rss-logins', 1000);
-  const profileDir = hasFlag('profile') ? profileFolder('login') : undefined;
-  const stack = await startStack({ bare: true, profileDir });
+  const { profileDir, profileKind } = profileOptions('login');
+  const stack = await startStack({ bare: true, profileDir, profileKind });
   try {
     // First logins link the personas' journal accounts automatically; every later login finds its link.
     const jar = new CookieJar();

@@ -7,10 +7,10 @@
  * the same is measured at bare node-oidc-provider (same settings and store) as the floor.
  *
  * Flags: --concurrency N (50), --duration S (10: each side's measured time, in alternating rounds),
- * --rounds N (3), --warmup S (2), --profile (as in the login benchmark).
+ * --rounds N (3), --warmup S (2), --profile and --allocations (as in the login benchmark).
  */
 import type { BenchResult } from './run.ts';
-import { combine, flag, hasFlag, percentile, profileFolder, round1, runPhase, type PhaseResult } from './lib/load.ts';
+import { combine, flag, percentile, profileOptions, round1, runPhase, type PhaseResult } from './lib/load.ts';
 import { summarizeProfiles } from './profile-summary.ts';
 import { PERSONAS, startStack, type Stack } from './lib/stack.ts';
 import { CookieJar, login, tokenRequest } from './lib/vu.ts';
@@ -43,8 +43,8 @@ export async function run(): Promise<BenchResult> {
   const durationMs = flag('duration', 10) * 1000;
   const warmupMs = flag('warmup', 2) * 1000;
   const rounds = flag('rounds', 3);
-  const profileDir = hasFlag('profile') ? profileFolder('refresh') : undefined;
-  const stack = await startStack({ bare: true, profileDir });
+  const { profileDir, profileKind } = profileOptions('refresh');
+  const stack = await startStack({ bare: true, profileDir, profileKind });
   try {
     // Broker and baseline in alternating rounds, so that both see the same background load.
     const sides = [await prepare(stack, 'broker', concurrency), await prepare(stack, 'bare', concurrency)];

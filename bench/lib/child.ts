@@ -3,28 +3,43 @@
  * `ready`, answers `stats` (its own CPU time and memory) and stops on `stop` or when the parent is gone.
  * With `BENCH_PROFILE_DIR` set, it records a V8 CPU profile of each measured phase (between `profile`
  * start and stop messages) into that folder, named with its `BENCH_PROFILE_NAME` and the phase's
- * operation count, for `profile-summary.ts`.
+ * operation count, for `profile-summary.ts`; with `BENCH_PROFILE_KIND=allocations`, a sampling heap
+ * profile instead, of everything allocated in the phase (also what the collector has freed since).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 
 const profileDir = process.env.BENCH_PROFILE_DIR;
+const allocations = process.env.BENCH_PROFILE_KIND === 'allocations';
 const profiler = profileDir ? new Session() : undefined;
 if (profiler) {
   profiler.connect();
-  profiler.post('Profiler.enable');
+  profiler.post(allocations ? 'HeapProfiler.enable' : 'Profiler.enable');
 }
 let profiles = 0;
 
+/** One sample per this many bytes allocated, on average. */
+const ALLOCATION_SAMPLING_BYTES = 1024;
+
 function profile(edge: 'start' | 'stop', operations: number, done: () => void): void {
   if (!profiler || !profileDir) return done();
+  const save = (profileData: unknown, extension: string) => {
+    const name = `${process.env.BENCH_PROFILE_NAME ?? 'child'}.${String(profiles++).padStart(3, '0')}.${operations}ops.${extension}`;
+    writeFileSync(join(profileDir, name), JSON.stringify(profileData));
+  };
+  if (allocations) {
+    // Without the two include flags V8 keeps only samples of objects still alive at the stop.
+    const sampling = { samplingInterval: ALLOCATION_SAMPLING_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+    if (edge === 'start') return profiler.post('HeapProfiler.startSampling', sampling as never, () => done());
+    return profiler.post('HeapProfiler.stopSampling', (err, result) => {
+      if (!err && result?.profile) save(result.profile, 'heapprofile');
+      done();
+    });
+  }
   if (edge === 'start') return profiler.post('Profiler.start', () => done());
   profiler.post('Profiler.stop', (err, result) => {
-    if (!err && result?.profile) {
-      const name = `${process.env.BENCH_PROFILE_NAME ?? 'child'}.${String(profiles++).padStart(3, '0')}.${operations}ops.cpuprofile`;
-      writeFileSync(join(profileDir, name), JSON.stringify(result.profile));
-    }
+    if (!err && result?.profile) save(result.profile, 'cpuprofile');
     done();
   });
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Child } from './processes.ts';
+import type { Child, ProfileKind } from './processes.ts';
 
 export interface PhaseResult {
   completed: number;
@@ -93,6 +93,15 @@ export function profileFolder(suite: string): string {
   const folder = join('bench-profiles', `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(folder, { recursive: true });
   return resolve(folder);
+}
+
+/**
+ * What the servers profile in the measured phases, from the flags: `--profile` their CPU time,
+ * `--allocations` what they allocate; a fresh folder for the files, or none when neither is given.
+ */
+export function profileOptions(suite: string): { profileDir?: string; profileKind: ProfileKind } {
+  const profileKind: ProfileKind = hasFlag('allocations') ? 'allocations' : 'cpu';
+  return { profileDir: hasFlag('profile') || hasFlag('allocations') ? profileFolder(suite) : undefined, profileKind };
 }
 
 export const round1 = (v: number): number => Math.round(v * 10) / 10;

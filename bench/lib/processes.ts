@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../core/listen.ts';
 
 /** CPU and memory of a child, as it reports them (`process.cpuUsage()`, /proc/self/status). */
+/** What a child profiles in its measured phases: CPU time, or the bytes it allocates. */
+export type ProfileKind = 'cpu' | 'allocations';
+
 export interface ChildStats {
   /** User + system CPU time since the process started, milliseconds. */
   cpuMs: number;
@@ -24,7 +27,7 @@ export interface Child {
   /** What the child sent with `ready` (its URL and anything else it reports). */
   readonly info: Record<string, unknown>;
   stats(): Promise<ChildStats>;
-  /** Starts or stops the child's CPU profile of a measured phase (when started with `profileDir`). */
+  /** Starts or stops the child's profile of a measured phase (when started with `profileDir`). */
   profile(edge: 'start' | 'stop', operations?: number): Promise<void>;
   /** Resets the kernel's peak RSS counter of the child (writes 5 to /proc/<pid>/clear_refs). */
   resetPeak(): void;
@@ -68,20 +71,21 @@ export function compileServers(): void {
 /**
  * Forks `bench/lib/<entry>` (compiled, after `compileServers`; else under tsx), sends it `options` and
  * waits for its `ready` message.
- * `execArgv` adds Node flags; `discardStdout` drops what it prints (a server's logs); with `profileDir`,
- * the child profiles its measured phases there (see `child.ts`), its files named `profileName`.
+ * `execArgv` adds Node flags; `discardStdout` drops what it prints (a server's logs); with `profile`,
+ * the child profiles its measured phases (CPU or allocations) into its folder (see `child.ts`), its
+ * files named after it.
  */
 export async function startChild(
   entry: string,
   options: unknown,
   execArgv: string[] = [],
   discardStdout = false,
-  profile?: { dir: string; name: string },
+  profile?: { dir: string; name: string; kind: ProfileKind },
 ): Promise<Child> {
   const source = fileURLToPath(new URL(entry, import.meta.url));
   const file = compiledRoot ? join(compiledRoot, source.slice(root.length)).replace(/\.ts$/, '.js') : source;
   const loader = compiledRoot ? [] : ['--import', 'tsx'];
-  const env = profile ? { ...process.env, BENCH_PROFILE_DIR: profile.dir, BENCH_PROFILE_NAME: profile.name } : process.env;
+  const env = profile ? { ...process.env, BENCH_PROFILE_DIR: profile.dir, BENCH_PROFILE_NAME: profile.name, BENCH_PROFILE_KIND: profile.kind } : process.env;
   const child = fork(file, [], { cwd: root, env, execArgv: [...loader, ...execArgv], stdio: ['ignore', discardStdout ? 'ignore' : 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));

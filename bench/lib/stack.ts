@@ -7,7 +7,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createDevSystem, devSystemRegistration } from '../../mock-esia/demo-system.ts';
-import { compileServers, startChild, startRedis, type Child, type RedisServer } from './processes.ts';
+import { compileServers, startChild, startRedis, type Child, type ProfileKind, type RedisServer } from './processes.ts';
 import type { RelyingParty } from './vu.ts';
 
 export const JOURNAL_ID = 'demo-journal';
@@ -32,8 +32,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { bare?: boolean; execArgv?: string[]; profileDir?: string } = {}): Promise<Stack> {
-  const profile = (name: string) => (options.profileDir ? { dir: options.profileDir, name } : undefined);
+export async function startStack(options: { bare?: boolean; execArgv?: string[]; profileDir?: string; profileKind?: ProfileKind } = {}): Promise<Stack> {
+  const profile = (name: string) => (options.profileDir ? { dir: options.profileDir, name, kind: options.profileKind ?? 'cpu' } : undefined);
   // Servers run compiled, as in production (`--tsx` keeps them under the TypeScript loader).
   if (!process.argv.includes('--tsx')) compileServers();
   const redis = await startRedis();
