@@ -63,7 +63,10 @@ function allocatedBytes(folder: string, side: string, by: 'file' | 'function'): 
       const node = stack.pop()!;
       // The sampler's own frames (the inspector answering the stop) are not the server's.
       if (node.callFrame.url === 'node:inspector') continue;
-      if (node.selfSize) totals.set(keyOf(node.callFrame, by), (totals.get(keyOf(node.callFrame, by)) ?? 0) + node.selfSize);
+      if (node.selfSize) {
+        const key = keyOf(node.callFrame, by);
+        totals.set(key, (totals.get(key) ?? 0) + node.selfSize);
+      }
       stack.push(...node.children);
     }
   }
@@ -109,13 +112,13 @@ export function summarizeProfiles(folder: string, options: { by?: 'file' | 'func
     .sort((a, b) => b.broker - b.bare - (a.broker - a.bare))
     .slice(0, options.top ?? 30);
   // Microseconds, or kilobytes for allocations.
-  const us = (v: number) => (allocations ? v / 1024 : v).toFixed(1).padStart(9);
+  const cell = (v: number) => (allocations ? v / 1024 : v).toFixed(1).padStart(9);
   const phases = `profiled phases: broker ${broker.operations} operations, bare ${bare.operations}`;
   return [
     allocations ? `Allocated per operation, KB (sampled; ${phases})` : `CPU self time per operation, µs (${phases})`,
     `${'broker'.padStart(9)}${'bare'.padStart(9)}${'extra'.padStart(9)}  ${by}`,
-    `${us(total(broker.perOp))}${us(total(bare.perOp))}${us(total(broker.perOp) - total(bare.perOp))}  ${allocations ? '(all)' : '(all but idle)'}`,
-    ...rows.map((r) => `${us(r.broker)}${us(r.bare)}${us(r.broker - r.bare)}  ${r.key}`),
+    `${cell(total(broker.perOp))}${cell(total(bare.perOp))}${cell(total(broker.perOp) - total(bare.perOp))}  ${allocations ? '(all)' : '(all but idle)'}`,
+    ...rows.map((r) => `${cell(r.broker)}${cell(r.bare)}${cell(r.broker - r.bare)}  ${r.key}`),
   ].join('\n');
 }
 

@@ -10,10 +10,10 @@ import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../core/listen.ts';
 
-/** CPU and memory of a child, as it reports them (`process.cpuUsage()`, /proc/self/status). */
 /** What a child profiles in its measured phases: CPU time, or the bytes it allocates. */
 export type ProfileKind = 'cpu' | 'allocations';
 
+/** CPU and memory of a child, as it reports them (`process.cpuUsage()`, /proc/self/status). */
 export interface ChildStats {
   /** User + system CPU time since the process started, milliseconds. */
   cpuMs: number;
