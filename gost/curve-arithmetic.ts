@@ -308,22 +308,8 @@ export class CurveArithmetic {
    */
   affineXs(points: readonly Jacobian[]): bigint[] {
     const p = this.p;
-    const n = points.length;
-    const prefix: bigint[] = new Array<bigint>(n);
-    let running = 1n;
-    for (let i = 0; i < n; i++) {
-      running = (running * points[i]!.Z) % p;
-      prefix[i] = running;
-    }
-    let inv = invert(running, p); // throws if some Z is 0
-    const xs: bigint[] = new Array<bigint>(n);
-    for (let i = n - 1; i >= 0; i--) {
-      const P = points[i]!;
-      const zInv = i > 0 ? (inv * prefix[i - 1]!) % p : inv;
-      inv = (inv * P.Z) % p;
-      xs[i] = modPos(P.X * ((zInv * zInv) % p), p);
-    }
-    return xs;
+    const zInvs = this.inverses(points.map((P) => P.Z));
+    return points.map((P, i) => modPos(P.X * ((zInvs[i]! * zInvs[i]!) % p), p));
   }
 
   /** The affine coordinates of P in [0, p); P must not be infinity. */
@@ -447,6 +433,18 @@ export class CurveArithmetic {
    */
   private normalizeInPlace(X: bigint[], Y: bigint[], Z: readonly bigint[]): void {
     const p = this.p;
+    const zInvs = this.inverses(Z);
+    for (let i = 0; i < Z.length; i++) {
+      const zInv = zInvs[i]!;
+      const zInv2 = (zInv * zInv) % p;
+      X[i] = modPos(X[i]! * zInv2, p);
+      Y[i] = modPos(((Y[i]! * zInv2) % p) * zInv, p);
+    }
+  }
+
+  /** The inverses mod p of Z[i], with one shared inversion (Montgomery's trick); throws if some Z is 0. */
+  private inverses(Z: readonly bigint[]): bigint[] {
+    const p = this.p;
     const n = Z.length;
     const prefix: bigint[] = new Array<bigint>(n);
     let running = 1n;
@@ -454,14 +452,13 @@ export class CurveArithmetic {
       running = (running * Z[i]!) % p;
       prefix[i] = running;
     }
-    let inv = invert(running, p); // throws if some Z is 0
+    let inv = invert(running, p);
+    const out: bigint[] = new Array<bigint>(n);
     for (let i = n - 1; i >= 0; i--) {
-      const zInv = i > 0 ? (inv * prefix[i - 1]!) % p : inv;
+      out[i] = i > 0 ? (inv * prefix[i - 1]!) % p : inv;
       inv = (inv * Z[i]!) % p;
-      const zInv2 = (zInv * zInv) % p;
-      X[i] = modPos(X[i]! * zInv2, p);
-      Y[i] = modPos(((Y[i]! * zInv2) % p) * zInv, p);
     }
+    return out;
   }
 
   /**
