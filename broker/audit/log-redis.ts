@@ -107,7 +107,7 @@ export function createRedisAuditLog(redis: RedisClient): AuditLog {
   return {
     async append(entry) {
       const write = auditWrite(entry);
-      await callRedis(redis, 'audit append', () => APPEND(redis, write.keys, [write.json, write.atPad]));
+      await callRedis(redis, 'audit append', APPEND(redis, write.keys, [write.json, write.atPad]));
     },
     async query(query) {
       const q = parseAuditQuery(query);
@@ -115,7 +115,9 @@ export function createRedisAuditLog(redis: RedisClient): AuditLog {
         q.journalId && q.accountId ? auditAccountIndex(q.journalId, q.accountId) : q.esiaOid ? auditPersonIndex(q.esiaOid) : AUDIT_TIME_INDEX;
       const min = `${q.min.exclusive ? '(' : '['}${q.min.member}`;
       const max = `(${q.maxExclusive}`;
-      const reply = (await callRedis(redis, 'audit query', () =>
+      const reply = (await callRedis(
+        redis,
+        'audit query',
         QUERY(redis, [index, AUDIT_LOG_KEY], [min, max, q.limit, SCAN_CAP, q.esiaOid ?? '', q.journalId ?? '', q.accountId ?? '']),
       )) as string[];
       const [status, lastScanned, ...rest] = reply;

@@ -84,12 +84,12 @@ return 1
 
 export function createRedisConsentStore(redis: RedisClient): ConsentStore {
   let secret: Buffer | undefined;
-  const guard = <T>(operation: string, run: () => Promise<T>) => callRedis(redis, operation, run);
+  const guard = <T>(operation: string, pending: Promise<T>) => callRedis(redis, operation, pending);
 
   const readMany = async (operation: string, setKey: string): Promise<ConsentRecord[]> => {
-    const ids = await guard(operation, () => redis.smembers(setKey));
+    const ids = await guard(operation, redis.smembers(setKey));
     if (!ids.length) return [];
-    const values = await guard(operation, () => redis.mget(...ids.map(recordKey)));
+    const values = await guard(operation, redis.mget(...ids.map(recordKey)));
     return newestFirst(values.filter((v): v is string => v !== null).map((v) => fromJson(v) as ConsentRecord));
   };
 
@@ -109,12 +109,12 @@ export function createRedisConsentStore(redis: RedisClient): ConsentStore {
       args[6] = w.json;
       args[7] = w.atPad;
     }
-    return (await guard(`consent ${mode}`, () => WRITE(redis, keys, args))) as string[];
+    return (await guard(`consent ${mode}`, WRITE(redis, keys, args))) as string[];
   };
 
   let groupReady: Promise<unknown> | undefined;
   const ensureGroup = () =>
-    (groupReady ??= guard('consent outbox', () => CREATE_GROUP(redis, [OUTBOX_KEY], [GROUP])).catch((err: unknown) => {
+    (groupReady ??= guard('consent outbox', CREATE_GROUP(redis, [OUTBOX_KEY], [GROUP])).catch((err: unknown) => {
       groupReady = undefined;
       throw err;
     }));
@@ -129,31 +129,31 @@ export function createRedisConsentStore(redis: RedisClient): ConsentStore {
   const outbox: ConsentOutbox = {
     async read(consumer, count) {
       await ensureGroup();
-      const reply = (await guard('consent outbox', () => redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'STREAMS', OUTBOX_KEY, '>'))) as
+      const reply = (await guard('consent outbox', redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', count, 'STREAMS', OUTBOX_KEY, '>'))) as
         | [string, unknown][]
         | null;
       return reply ? entriesOf(reply[0]![1]) : [];
     },
     async reclaim(consumer, minIdleMs, count) {
       await ensureGroup();
-      const reply = (await guard('consent outbox', () => redis.xautoclaim(OUTBOX_KEY, GROUP, consumer, minIdleMs, '0-0', 'COUNT', count))) as unknown[];
+      const reply = (await guard('consent outbox', redis.xautoclaim(OUTBOX_KEY, GROUP, consumer, minIdleMs, '0-0', 'COUNT', count))) as unknown[];
       return entriesOf(reply[1]);
     },
     async ack(id) {
-      await guard('consent outbox', () => redis.multi().xack(OUTBOX_KEY, GROUP, id).xdel(OUTBOX_KEY, id).exec());
+      await guard('consent outbox', redis.multi().xack(OUTBOX_KEY, GROUP, id).xdel(OUTBOX_KEY, id).exec());
     },
   };
 
   return {
     outbox,
     async get(id) {
-      const json = await guard('consent get', () => redis.get(recordKey(id)));
+      const json = await guard('consent get', redis.get(recordKey(id)));
       return json === null ? undefined : (fromJson(json) as ConsentRecord);
     },
     async openOf(pupilOid) {
-      const id = await guard('consent openOf', () => redis.get(openKey(pupilOid)));
+      const id = await guard('consent openOf', redis.get(openKey(pupilOid)));
       if (id === null) return undefined;
-      const json = await guard('consent openOf', () => redis.get(recordKey(id)));
+      const json = await guard('consent openOf', redis.get(recordKey(id)));
       return json === null ? undefined : (fromJson(json) as ConsentRecord);
     },
     historyOf: (pupilOid) => readMany('consent history', pupilKey(pupilOid)),
@@ -171,20 +171,21 @@ export function createRedisConsentStore(redis: RedisClient): ConsentStore {
     },
     async rememberKidParent(keys, parentOid) {
       if (!keys.length) return [];
-      const ids = (await guard('consent rememberKidParent', () =>
+      const ids = (await guard(
+        'consent rememberKidParent',
         REMEMBER_KID_PARENT(redis, [...keys.map(kidParentsKey), ...keys.map(kidKey)], [parentOid]),
       )) as string[];
       if (!ids.length) return [];
-      const values = await guard('consent rememberKidParent', () => redis.mget(...ids.map(recordKey)));
+      const values = await guard('consent rememberKidParent', redis.mget(...ids.map(recordKey)));
       return newestFirst(values.filter((v): v is string => v !== null).map((v) => fromJson(v) as ConsentRecord));
     },
     async kidParents(key) {
-      return (await guard('consent kidParents', () => redis.smembers(kidParentsKey(key)))).sort();
+      return (await guard('consent kidParents', redis.smembers(kidParentsKey(key)))).sort();
     },
     async matchingSecret() {
       if (!secret) {
-        await guard('consent secret', () => redis.set(SECRET_KEY, randomBytes(32).toString('base64url'), 'NX'));
-        const stored = await guard('consent secret', () => redis.get(SECRET_KEY));
+        await guard('consent secret', redis.set(SECRET_KEY, randomBytes(32).toString('base64url'), 'NX'));
+        const stored = await guard('consent secret', redis.get(SECRET_KEY));
         if (!stored) throw new StoreError('ERR_STORE_UNAVAILABLE', 'the matching secret is missing', { cause: { key: 'matching-secret' } });
         secret = Buffer.from(stored, 'base64url');
       }

@@ -76,7 +76,7 @@ return 1
 const UNLINK_ATTEMPTS = 50;
 
 export function createRedisLinkStore(redis: RedisClient): LinkStore {
-  const guard = <T>(operation: string, run: () => Promise<T>) => callRedis(redis, operation, run);
+  const guard = <T>(operation: string, pending: Promise<T>) => callRedis(redis, operation, pending);
 
   const link = async (input: Link, context?: LinkAuditContext): Promise<LinkResult> => {
     const valid = parseLink(input);
@@ -88,7 +88,7 @@ export function createRedisLinkStore(redis: RedisClient): LinkStore {
       keys.push(...linked!.keys);
       args.push(linked!.atPad, linked!.json, existing!.json, refused!.json);
     }
-    const [status, holder] = (await guard('link', () => LINK(redis, keys, args))) as [string, string?];
+    const [status, holder] = (await guard('link', LINK(redis, keys, args))) as [string, string?];
     if (status === 'other') return { ok: false, reason: 'linked_to_other', byOid: holder! };
     return { ok: true, existing: status === 'existing' };
   };
@@ -97,13 +97,13 @@ export function createRedisLinkStore(redis: RedisClient): LinkStore {
     const accountKey = linkAccountKey(journalId, accountId);
     const field = accountField(journalId, accountId);
     for (let attempt = 0; attempt < UNLINK_ATTEMPTS; attempt++) {
-      const holder = await guard('unlink', () => redis.get(accountKey));
+      const holder = await guard('unlink', redis.get(accountKey));
       if (holder === null || (expectedOid !== undefined && holder !== expectedOid)) return undefined;
       const personKey = linkPersonKey(holder);
-      const json = await guard('unlink', () => redis.hget(personKey, field));
+      const json = await guard('unlink', redis.hget(personKey, field));
       if (json === null) {
         // The account names a holder whose list lacks it: never written by these scripts.
-        if ((await guard('unlink', () => redis.get(accountKey))) !== holder) continue;
+        if ((await guard('unlink', redis.get(accountKey))) !== holder) continue;
         throw new StoreError('ERR_STORE_CORRUPT', 'a link is missing from its person', { cause: { side: 'person' } });
       }
       const removed = fromJson(json) as Link;
@@ -114,7 +114,7 @@ export function createRedisLinkStore(redis: RedisClient): LinkStore {
         keys.push(...write.keys);
         args.push(write.atPad, write.json);
       }
-      if (Number(await guard('unlink', () => UNLINK(redis, keys, args))) === 1) return removed;
+      if (Number(await guard('unlink', UNLINK(redis, keys, args))) === 1) return removed;
       // Changed between the reads and the script: read again.
     }
     throw new StoreError('ERR_STORE_UNAVAILABLE', 'the link kept changing while unlinking', { cause: { attempts: UNLINK_ATTEMPTS } });
@@ -122,14 +122,14 @@ export function createRedisLinkStore(redis: RedisClient): LinkStore {
 
   return {
     async linksOf(esiaOid, filter) {
-      const values = Object.values(await guard('linksOf', () => redis.hgetall(linkPersonKey(esiaOid))));
+      const values = Object.values(await guard('linksOf', redis.hgetall(linkPersonKey(esiaOid))));
       return filterLinks(
         values.map((v) => fromJson(v) as Link),
         filter,
       );
     },
     async personOf(journalId, accountId) {
-      return (await guard('personOf', () => redis.get(linkAccountKey(journalId, accountId)))) ?? undefined;
+      return (await guard('personOf', redis.get(linkAccountKey(journalId, accountId)))) ?? undefined;
     },
     link: (input) => link(input),
     unlink: (journalId, accountId, expectedOid) => unlink(journalId, accountId, expectedOid),

@@ -21,33 +21,33 @@ return count
 `);
 
 export function createRedisKeyValueStore(client: RedisClient): KeyValueStore {
-  const guard = <T>(operation: string, run: () => Promise<T>) => callRedis(client, operation, run);
+  const guard = <T>(operation: string, pending: Promise<T>) => callRedis(client, operation, pending);
   const read = <T>(json: string | null): T | undefined => (json === null ? undefined : (fromJson(json) as T));
 
   return {
     async get<T>(key: string) {
-      return read<T>(await guard('get', () => client.get(kvKey(key))));
+      return read<T>(await guard('get', client.get(kvKey(key))));
     },
     async set(key, value, ttlSeconds) {
       const ttl = ttlSecondsOf(ttlSeconds);
       const json = toJson(value);
-      await guard('set', () => client.set(kvKey(key), json, 'EX', ttl));
+      await guard('set', client.set(kvKey(key), json, 'EX', ttl));
     },
     async setIfAbsent(key, value, ttlSeconds) {
       const ttl = ttlSecondsOf(ttlSeconds);
       const json = toJson(value);
-      return (await guard('setIfAbsent', () => client.set(kvKey(key), json, 'EX', ttl, 'NX'))) === 'OK';
+      return (await guard('setIfAbsent', client.set(kvKey(key), json, 'EX', ttl, 'NX'))) === 'OK';
     },
     async take<T>(key: string) {
-      return read<T>(await guard('take', () => client.getdel(kvKey(key))));
+      return read<T>(await guard('take', client.getdel(kvKey(key))));
     },
     async delete(key) {
-      await guard('delete', () => client.del(kvKey(key)));
+      await guard('delete', client.del(kvKey(key)));
     },
     async increment(key, ttlSeconds) {
       const ttl = ttlSecondsOf(ttlSeconds);
       try {
-        return Number(await guard('increment', () => incrementScript(client, [kvKey(key)], [ttl])));
+        return Number(await guard('increment', incrementScript(client, [kvKey(key)], [ttl])));
       } catch (err) {
         const cause = err instanceof StoreError ? err.cause : err;
         if (cause instanceof Error && /not an integer/.test(cause.message)) {
@@ -57,7 +57,7 @@ export function createRedisKeyValueStore(client: RedisClient): KeyValueStore {
       }
     },
     async ttl(key) {
-      return guard('ttl', () => client.ttl(kvKey(key)));
+      return guard('ttl', client.ttl(kvKey(key)));
     },
     async close() {
       await closeRedis(client);

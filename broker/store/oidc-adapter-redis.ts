@@ -79,7 +79,9 @@ export class RedisOidcAdapter implements Adapter {
     const ttl = saveTtlSeconds(expiresIn, this.options);
     const { client } = this;
     // Sent in this order on one connection: the grant index knows the record before it exists.
-    await callRedis(client, 'upsert', () =>
+    await callRedis(
+      client,
+      'upsert',
       Promise.all([
         GRANTABLE.has(this.model) && payload.grantId
           ? addGrantMember(client, [grantKey(payload.grantId)], [key, ttl + GRANT_INDEX_SLACK_SECONDS])
@@ -92,19 +94,19 @@ export class RedisOidcAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const [json, consumed] = await callRedis(this.client, 'find', () => this.client.hmget(recordKey(this.model, id), 'payload', 'consumed'));
+    const [json, consumed] = await callRedis(this.client, 'find', this.client.hmget(recordKey(this.model, id), 'payload', 'consumed'));
     if (json === null || json === undefined) return undefined;
     return withConsumed(fromJson(json) as AdapterPayload, consumed ? Number(consumed) : undefined);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const id = await callRedis(this.client, 'findByUid', () => this.client.get(uidKey(uid)));
+    const id = await callRedis(this.client, 'findByUid', this.client.get(uidKey(uid)));
     const payload = id === null ? undefined : await this.find(id);
     return payload?.uid === uid ? payload : undefined;
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const id = await callRedis(this.client, 'findByUserCode', () => this.client.get(userCodeKey(userCode)));
+    const id = await callRedis(this.client, 'findByUserCode', this.client.get(userCodeKey(userCode)));
     const payload = id === null ? undefined : await this.find(id);
     return payload?.userCode === userCode ? payload : undefined;
   }
@@ -112,7 +114,7 @@ export class RedisOidcAdapter implements Adapter {
   /** Marks the record consumed; throws the OAuth error when it already was (or is gone). */
   async consume(id: string): Promise<void> {
     const now = Math.floor(Date.now() / 1000);
-    const won = await callRedis(this.client, 'consume', () => consumeRecord(this.client, [recordKey(this.model, id)], [now]));
+    const won = await callRedis(this.client, 'consume', consumeRecord(this.client, [recordKey(this.model, id)], [now]));
     if (Number(won) !== 1) throw consumeRaceError(this.model);
   }
 
@@ -123,23 +125,24 @@ export class RedisOidcAdapter implements Adapter {
   /** Deletes the record as `destroy` does; `true` when there was one. */
   async take(id: string): Promise<boolean> {
     const key = recordKey(this.model, id);
-    const json = await callRedis(this.client, 'destroy', () => takeRecord(this.client, [key]));
+    const json = await callRedis(this.client, 'destroy', takeRecord(this.client, [key]));
     if (typeof json !== 'string') return false;
     const payload = fromJson(json) as AdapterPayload;
     const { grantId } = payload;
-    await callRedis(this.client, 'destroy', () =>
-      Promise.all([
-        this.#removeSecondaryIndexes(id, payload),
-        GRANTABLE.has(this.model) && grantId ? this.client.srem(grantKey(grantId), key) : undefined,
-      ]),
+    await callRedis(
+      this.client,
+      'destroy',
+      Promise.all([this.#removeSecondaryIndexes(id, payload), GRANTABLE.has(this.model) && grantId ? this.client.srem(grantKey(grantId), key) : undefined]),
     );
     return true;
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    const members = await callRedis(this.client, 'revokeByGrantId', () => takeGrantMembers(this.client, [grantKey(grantId)]));
+    const members = await callRedis(this.client, 'revokeByGrantId', takeGrantMembers(this.client, [grantKey(grantId)]));
     if (!Array.isArray(members)) return;
-    await callRedis(this.client, 'revokeByGrantId', () =>
+    await callRedis(
+      this.client,
+      'revokeByGrantId',
       Promise.all(
         members.map(async (key: unknown) => {
           if (typeof key !== 'string') return;

@@ -5,6 +5,7 @@
  * URLs or passwords.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Deadline } from '../../core/deadline.ts';
 import type { Logger } from '../../core/log.ts';
 import { StoreError } from './errors.ts';
 import type { RedisClient } from './redis-script.ts';
@@ -132,31 +133,34 @@ export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisCl
   return client;
 }
 
+/** A store operation in flight: its failures and its deadline become ERR_STORE_UNAVAILABLE. */
+class StoreCall<T> extends Deadline<T> {
+  constructor(
+    private readonly operation: string,
+    private readonly ms: number,
+    pending: Promise<T>,
+  ) {
+    super(pending, ms);
+  }
+
+  protected failure(cause: unknown): StoreError {
+    return cause instanceof StoreError ? cause : new StoreError('ERR_STORE_UNAVAILABLE', `redis ${this.operation} failed`, { cause });
+  }
+
+  protected timedOut(): StoreError {
+    return this.failure(new Error(`no answer from Redis within ${this.ms} ms`));
+  }
+}
+
 /**
- * Runs one store operation against Redis: any failure, or no answer within the client's deadline,
- * becomes ERR_STORE_UNAVAILABLE (the driver's error as `cause`); StoreErrors pass through.
+ * One store operation against Redis, given as the command's (or script's, or `Promise.all` of
+ * several) answer: any failure, or no answer within the client's deadline, becomes
+ * ERR_STORE_UNAVAILABLE (the driver's error as `cause`); StoreErrors pass through. One promise and one
+ * timer per call (no Promise.race, no async wrapper): this runs for every store operation of every
+ * request.
  */
-export function callRedis<T>(client: RedisClient, operation: string, run: () => Promise<T>): Promise<T> {
-  const ms = deadlines.get(client) ?? 2 * DEFAULT_TIMEOUT_MS;
-  // One promise and one timer per call (no Promise.race, no async wrapper): this runs for every
-  // store operation of every request.
-  return new Promise<T>((resolve, reject) => {
-    const fail = (cause: unknown) => {
-      clearTimeout(timer);
-      reject(cause instanceof StoreError ? cause : new StoreError('ERR_STORE_UNAVAILABLE', `redis ${operation} failed`, { cause }));
-    };
-    const timer = setTimeout(() => fail(new Error(`no answer from Redis within ${ms} ms`)), ms);
-    let pending: Promise<T>;
-    try {
-      pending = run();
-    } catch (cause) {
-      return fail(cause);
-    }
-    pending.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    }, fail);
-  });
+export function callRedis<T>(client: RedisClient, operation: string, pending: Promise<T>): Promise<T> {
+  return new StoreCall(operation, deadlines.get(client) ?? 2 * DEFAULT_TIMEOUT_MS, pending).promise;
 }
 
 /** Closes the connection: QUIT when connected, else drops it. Idempotent. */
