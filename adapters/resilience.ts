@@ -3,6 +3,7 @@
  * bounded queue, and a circuit breaker. A journal that is down, slow or answers garbage gives a typed
  * AdapterError quickly instead of piling up logins; the broker turns it into a clear page.
  */
+import { Deadline } from '../core/deadline.ts';
 import type { Logger } from '../core/log.ts';
 import { AdapterError, isJournalFailure } from './errors.ts';
 import {
@@ -158,26 +159,7 @@ export class JournalGuard {
   }
 
   private withTimeout<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new AdapterError('ERR_ADAPTER_TIMEOUT', `journal ${this.journalId}: ${operation} took longer than ${this.options.timeoutMs} ms`, {
-            cause: { timeoutMs: this.options.timeoutMs },
-            journalId: this.journalId,
-          }),
-        );
-      }, this.options.timeoutMs);
-      call().then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
+    return new JournalCall(call(), operation, this.journalId, this.options.timeoutMs).promise;
   }
 
   private succeeded(): void {
@@ -201,6 +183,29 @@ export class JournalGuard {
       this.state = 'open';
       this.openedAt = this.clock().getTime();
     }
+  }
+}
+
+/** A journal call in flight: its own failures pass through; past the time limit, ERR_ADAPTER_TIMEOUT. */
+class JournalCall<T> extends Deadline<T> {
+  constructor(
+    pending: Promise<T>,
+    private readonly operation: string,
+    private readonly journalId: string,
+    private readonly timeoutMs: number,
+  ) {
+    super(pending, timeoutMs);
+  }
+
+  protected failure(cause: unknown): unknown {
+    return cause;
+  }
+
+  protected timedOut(): AdapterError {
+    return new AdapterError('ERR_ADAPTER_TIMEOUT', `journal ${this.journalId}: ${this.operation} took longer than ${this.timeoutMs} ms`, {
+      cause: { timeoutMs: this.timeoutMs },
+      journalId: this.journalId,
+    });
   }
 }
 
