@@ -111,71 +111,131 @@ function headerList(url: URL, init: TransportRequest): string[] {
   return list;
 }
 
+/**
+ * One exchange in flight. Its event handlers are this class's methods, bound per exchange, rather than
+ * closures made per call: V8 keeps a function's optimized code only while some instance of it that has
+ * run is alive, so closures made for every exchange lost theirs at every full collection and were
+ * compiled again, several times a minute under load (`bench/login.ts`, `--trace-opt`).
+ */
+class Exchange {
+  private settled = false;
+  private request: ClientRequest | undefined;
+  private readonly timer: ReturnType<typeof setTimeout>;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  readonly promise: Promise<OutboundResponse>;
+  private resolve!: (response: OutboundResponse) => void;
+  private reject!: (err: unknown) => void;
+
+  constructor(
+    private readonly requestOptions: RequestOptions,
+    private readonly init: TransportRequest,
+    private readonly agent: HttpAgent | HttpsAgent,
+    private readonly https: boolean,
+    private readonly maxBody: number,
+  ) {
+    this.promise = new Promise<OutboundResponse>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.timer = setTimeout(expire, init.timeoutMs, this);
+    this.send(2);
+  }
+
+  send(retries: number): void {
+    const options = { ...this.requestOptions, agent: this.agent };
+    let req: ClientRequest;
+    try {
+      req = this.https ? httpsRequest(options) : httpRequest(options);
+    } catch (err) {
+      // node:http refuses some requests before sending (a header value that would split the request).
+      return this.fail(err);
+    }
+    this.request = req;
+    req.on('error', this.requestFailed.bind(this, req, retries));
+    req.on('response', this.receive.bind(this));
+    req.end(this.init.body);
+  }
+
+  requestFailed(req: ClientRequest, retries: number, err: NodeJS.ErrnoException): void {
+    // A kept-alive connection the server closed just as we reused it: the request never reached it,
+    // so it goes again (as Node's documentation advises), at most twice more.
+    if (!this.settled && retries > 0 && req.reusedSocket && err.code === 'ECONNRESET') return this.send(retries - 1);
+    this.fail(failed(err));
+  }
+
+  receive(res: IncomingMessage): void {
+    res.on('data', this.data.bind(this, res));
+    res.on('error', this.responseFailed.bind(this));
+    res.on('end', this.end.bind(this, res));
+  }
+
+  data(res: IncomingMessage, chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.maxBody) {
+      res.destroy(new Error('response body too large'));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  responseFailed(err: Error): void {
+    this.fail(failed(err));
+  }
+
+  end(res: IncomingMessage): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    const status = res.statusCode ?? 0;
+    const noBody = status === 204 || status === 205 || status === 304;
+    const { chunks } = this;
+    this.resolve(new BufferedResponse(status, res.headers, noBody ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  }
+
+  fail(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.reject(err);
+  }
+
+  expire(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.request?.destroy();
+    this.reject(timeoutError(this.init.timeoutMs));
+  }
+}
+
+function expire(exchange: Exchange): void {
+  exchange.expire();
+}
+
+/** Starts one exchange; a URL node:http cannot take is refused before anything is sent. */
+function exchange(input: string, init: TransportRequest, options: NodeTransportOptions, maxBody: number): Promise<OutboundResponse> {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch (err) {
+    return Promise.reject(failed(err));
+  }
+  const https = url.protocol === 'https:';
+  if (!https && url.protocol !== 'http:') return Promise.reject(new TypeError(`unsupported protocol ${url.protocol}`));
+  if (!https && options.httpsOnly) return Promise.reject(new TypeError(options.httpsOnly));
+  const requestOptions: RequestOptions = {
+    method: init.method,
+    // URL keeps IPv6 hosts in brackets; the socket wants them bare.
+    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port ? Number(url.port) : https ? 443 : 80,
+    path: `${url.pathname}${url.search}`,
+    headers: headerList(url, init),
+  };
+  const agent = https ? (options.httpsAgent ?? (sharedHttps ??= new HttpsAgent(KEEP_ALIVE))) : (options.httpAgent ?? (sharedHttp ??= new HttpAgent(KEEP_ALIVE)));
+  return new Exchange(requestOptions, init, agent, https, maxBody).promise;
+}
+
 export function createNodeTransport(options: NodeTransportOptions = {}): Transport {
   const maxBody = options.maxBodyBytes ?? 4 * 1024 * 1024;
-  return (input, init) =>
-    new Promise<OutboundResponse>((resolve, reject) => {
-      let url: URL;
-      try {
-        url = new URL(input);
-      } catch (err) {
-        return reject(failed(err));
-      }
-      const https = url.protocol === 'https:';
-      if (!https && url.protocol !== 'http:') return reject(new TypeError(`unsupported protocol ${url.protocol}`));
-      if (!https && options.httpsOnly) return reject(new TypeError(options.httpsOnly));
-      const requestOptions: RequestOptions = {
-        method: init.method,
-        // URL keeps IPv6 hosts in brackets; the socket wants them bare.
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port ? Number(url.port) : https ? 443 : 80,
-        path: `${url.pathname}${url.search}`,
-        headers: headerList(url, init),
-      };
-      let settled = false;
-      let req: ClientRequest;
-      const timer = setTimeout(() => {
-        settled = true;
-        req.destroy();
-        reject(timeoutError(init.timeoutMs));
-      }, init.timeoutMs);
-      const settle = (action: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        action();
-      };
-      const send = (retries: number) => {
-        if (https) req = httpsRequest({ ...requestOptions, agent: options.httpsAgent ?? (sharedHttps ??= new HttpsAgent(KEEP_ALIVE)) });
-        else req = httpRequest({ ...requestOptions, agent: options.httpAgent ?? (sharedHttp ??= new HttpAgent(KEEP_ALIVE)) });
-        const sent = req;
-        sent.on('error', (err: NodeJS.ErrnoException) => {
-          // A kept-alive connection the server closed just as we reused it: the request never reached
-          // it, so it goes again (as Node's documentation advises), at most twice more.
-          if (!settled && retries > 0 && sent.reusedSocket && err.code === 'ECONNRESET') return send(retries - 1);
-          settle(() => reject(failed(err)));
-        });
-        sent.on('response', (res: IncomingMessage) => receive(res));
-        sent.end(init.body);
-      };
-      const receive = (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBody) {
-            res.destroy(new Error('response body too large'));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', (err) => settle(() => reject(failed(err))));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const noBody = status === 204 || status === 205 || status === 304;
-          settle(() => resolve(new BufferedResponse(status, res.headers, noBody ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
-        });
-      };
-      send(2);
-    });
+  return (input, init) => exchange(input, init, options, maxBody);
 }
