@@ -308,8 +308,12 @@ export class CurveArithmetic {
    */
   affineXs(points: readonly Jacobian[]): bigint[] {
     const p = this.p;
-    const zInvs = this.inverses(points.map((P) => P.Z));
-    return points.map((P, i) => modPos(P.X * ((zInvs[i]! * zInvs[i]!) % p), p));
+    const Z: bigint[] = [];
+    for (const P of points) Z.push(P.Z);
+    const zInvs = this.inverses(Z);
+    const xs: bigint[] = [];
+    for (let i = 0; i < points.length; i++) xs.push(modPos(points[i]!.X * ((zInvs[i]! * zInvs[i]!) % p), p));
+    return xs;
   }
 
   /** The affine coordinates of P in [0, p); P must not be infinity. */

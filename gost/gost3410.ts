@@ -32,6 +32,7 @@ import {
   SIZE,
   type CombTable,
   type CurveArithmetic,
+  type Jacobian,
 } from './curve-arithmetic.ts';
 import { streebog256 } from './streebog.ts';
 
@@ -76,9 +77,17 @@ function takeNonce(ctx: CurveArithmetic): Nonce {
   if (!pool) noncePools.set(ctx, (pool = []));
   if (pool.length === 0) {
     const table = ctx.base();
-    const ks = Array.from({ length: NONCE_BATCH }, () => randomScalar(ctx.q));
-    // k in [1, q−1] and P of order q: no k·P is infinity.
-    const xs = ctx.affineXs(ks.map((k) => ctx.combMultiply(table, k)));
+    // Loops rather than callbacks: a callback made per batch would lose its optimized code (with
+    // combMultiply inlined) at every full collection.
+    const ks: bigint[] = [];
+    const points: Jacobian[] = [];
+    for (let i = 0; i < NONCE_BATCH; i++) {
+      const k = randomScalar(ctx.q);
+      ks.push(k);
+      // k in [1, q−1] and P of order q: no k·P is infinity.
+      points.push(ctx.combMultiply(table, k));
+    }
+    const xs = ctx.affineXs(points);
     for (let i = 0; i < NONCE_BATCH; i++) pool.push({ k: ks[i]!, r: xs[i]! % ctx.q });
   }
   return pool.pop()!;
