@@ -32,7 +32,7 @@ import { createMemoryConsentStore } from './consent/store-memory.ts';
 import { createConsentWebhook } from './consent/webhook.ts';
 import { ADMIN_PREFIX, createAdminApi } from './admin/routes.ts';
 import type { JWK } from 'jose';
-import { claimsOf, type AccountSnapshot } from './oidc/claims.ts';
+import { SnapshotAccount, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
 import { InteractionHandoff } from './oidc/interaction-handoff.ts';
 import type { KeyValueStore } from './store/types.ts';
@@ -155,7 +155,7 @@ export function createBroker(options: BrokerOptions): Broker {
       const where = resolve(journalOf(client), sub);
       const snapshot = where ? await snapshotFor(ctx.req, where) : undefined;
       if (!snapshot) return undefined;
-      return { accountId: sub, claims: async () => ({ sub, ...claimsOf(snapshot, today()) }) };
+      return new SnapshotAccount(sub, snapshot, today);
     },
     sessionFits: async (ctx: KoaContextWithOIDC) => {
       const sub = ctx.oidc.session!.accountId!;
@@ -341,9 +341,8 @@ export function createBroker(options: BrokerOptions): Broker {
   const apiRoutes = apiRouter.routes();
   app.use(async (ctx, next) => {
     if (ownsPage(ctx.path)) {
-      await form(ctx, async () => {
-        await pageRoutes(ctx as never, next);
-      });
+      // A bound function, not a closure per request (see core/deadline.ts).
+      await form(ctx, pageRoutes.bind(null, ctx as never, next));
       return;
     }
     if (ctx.path.startsWith('/api/journal/')) {
@@ -384,7 +383,9 @@ export function createBroker(options: BrokerOptions): Broker {
       res.end();
       return true;
     }
-    await handoff.keep(uid, async () => {
+    // `hold` and `release` rather than `keep` with a closure: see `Deadline` in core/deadline.ts.
+    handoff.hold(uid);
+    try {
       await interaction.save(ttl);
       const name = provider.cookieName('resume');
       const signature = createHmac('sha1', keys.cookieKeys[0]!).update(`${name}=${uid}`).digest('base64url');
@@ -394,7 +395,9 @@ export function createBroker(options: BrokerOptions): Broker {
       const requestId = res.getHeader('x-request-id');
       if (typeof requestId === 'string') continueRequest(req, requestId);
       await providerCallback(req, res);
-    });
+    } finally {
+      await handoff.release(uid);
+    }
     return true;
   };
   const appCallback = app.callback();

@@ -3,6 +3,7 @@
  * journal's own account id; for unbound clients it is a pairwise opaque id. The account's snapshot is
  * written at login and read back when tokens and userinfo are made.
  */
+import type { Account, AccountClaims } from 'oidc-provider';
 import type { Role } from '../../adapters/types.ts';
 import type { AgeGroup } from '../../config/broker.ts';
 import { fullYears } from '../../fixtures/personas.ts';
@@ -39,6 +40,26 @@ export interface AccountSnapshot {
 /** The age group on `today` (ISO date in the region's zone) for a birth date. */
 export function ageGroup(birthDate: string | undefined, today: string): AgeGroup | undefined {
   return birthDate ? ageGroupOfAge(fullYears(isoDate(birthDate), isoDate(today))) : undefined;
+}
+
+/**
+ * The account `findAccount` gives oidc-provider: its claims are the snapshot's, as of `today()` when
+ * asked. A class, so that `claims` is one function for every login rather than a closure made for
+ * each (see core/deadline.ts for why that matters).
+ */
+export class SnapshotAccount implements Account {
+  /** oidc-provider's `Account` allows any other property. */
+  [property: string]: unknown;
+
+  constructor(
+    readonly accountId: string,
+    private readonly snapshot: AccountSnapshot,
+    private readonly today: () => string,
+  ) {}
+
+  async claims(): Promise<AccountClaims> {
+    return { sub: this.accountId, ...claimsOf(this.snapshot, this.today()) };
+  }
 }
 
 /** The claims of a snapshot (oidc-provider filters them by the granted scopes). */

@@ -57,15 +57,28 @@ export class InteractionHandoff {
    * tabs): check `busy` first; `keep` refuses it with SessionNotFound.
    */
   async keep<T>(uid: string, run: () => Promise<T>): Promise<T> {
-    if (this.#held.has(uid)) throw new errors.SessionNotFound('the interaction is being finished by another request');
-    const held: Held = { dirty: false };
-    this.#held.set(uid, held);
+    this.hold(uid);
     try {
       return await run();
     } finally {
-      this.#held.delete(uid);
-      if (held.dirty && held.payload && this.#store) await this.#store.upsert(uid, held.payload, held.expiresIn ?? 0);
+      await this.release(uid);
     }
+  }
+
+  /**
+   * `keep` in two halves, for a caller on every login that would otherwise make a closure per
+   * request: `hold(uid)`, then `release(uid)` in a `finally`.
+   */
+  hold(uid: string): void {
+    if (this.#held.has(uid)) throw new errors.SessionNotFound('the interaction is being finished by another request');
+    this.#held.set(uid, { dirty: false });
+  }
+
+  /** Ends `hold(uid)`: what is still held goes to the store. */
+  async release(uid: string): Promise<void> {
+    const held = this.#held.get(uid);
+    this.#held.delete(uid);
+    if (held?.dirty && held.payload && this.#store) await this.#store.upsert(uid, held.payload, held.expiresIn ?? 0);
   }
 
   #watch(store: TakingAdapter): Adapter {
