@@ -216,26 +216,27 @@ export function withResilience(
   deps: { clock: () => Date; log: Logger; observer?: AdapterObserver },
 ): JournalAdapter & { readonly guard: JournalGuard } {
   const guard = new JournalGuard(adapter.journalId, options, deps.clock, deps.log, deps.observer);
+  // Each call goes to the guard as a bound method rather than a closure made per call (core/deadline.ts).
   const guarded: JournalAdapter & { guard: JournalGuard } & Partial<PasswordCapability & RelationsCapability & LinkWriteBackCapability> = {
     journalId: adapter.journalId,
     kind: adapter.kind,
     guard,
-    findBySnils: (snils, role) => guard.run('findBySnils', () => adapter.findBySnils(snils, role)),
-    findByFullName: (query) => guard.run('findByFullName', () => adapter.findByFullName(query)),
-    getAccount: (id) => guard.run('getAccount', () => adapter.getAccount(id)),
-    listInstitutions: () => guard.run('listInstitutions', () => adapter.listInstitutions()),
+    findBySnils: (snils, role) => guard.run('findBySnils', adapter.findBySnils.bind(adapter, snils, role)),
+    findByFullName: (query) => guard.run('findByFullName', adapter.findByFullName.bind(adapter, query)),
+    getAccount: (id) => guard.run('getAccount', adapter.getAccount.bind(adapter, id)),
+    listInstitutions: () => guard.run('listInstitutions', adapter.listInstitutions.bind(adapter)),
     close: () => adapter.close(),
   };
   if (hasPasswordCheck(adapter)) {
-    guarded.verifyPassword = (login, password) => guard.run('verifyPassword', () => adapter.verifyPassword(login, password));
+    guarded.verifyPassword = (login, password) => guard.run('verifyPassword', adapter.verifyPassword.bind(adapter, login, password));
   }
   if (hasRelations(adapter)) {
-    guarded.parentsOf = (id) => guard.run('parentsOf', () => adapter.parentsOf(id));
-    guarded.childrenOf = (id) => guard.run('childrenOf', () => adapter.childrenOf(id));
+    guarded.parentsOf = (id) => guard.run('parentsOf', adapter.parentsOf.bind(adapter, id));
+    guarded.childrenOf = (id) => guard.run('childrenOf', adapter.childrenOf.bind(adapter, id));
   }
   if (hasLinkWriteBack(adapter)) {
-    guarded.recordLink = (id, notice) => guard.run('recordLink', () => adapter.recordLink(id, notice));
-    guarded.removeLink = (id) => guard.run('removeLink', () => adapter.removeLink(id));
+    guarded.recordLink = (id, notice) => guard.run('recordLink', adapter.recordLink.bind(adapter, id, notice));
+    guarded.removeLink = (id) => guard.run('removeLink', adapter.removeLink.bind(adapter, id));
   }
   return guarded;
 }
