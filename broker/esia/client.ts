@@ -107,16 +107,20 @@ export class EsiaClient {
 
   private async signRaw(text: string): Promise<string> {
     const signer = this.options.signer;
-    return Buffer.from(await this.timedSign(() => signer.sign(Buffer.from(text, 'utf8')))).toString('base64url');
+    return Buffer.from(await this.timedSign(signer.sign, signer, Buffer.from(text, 'utf8'))).toString('base64url');
   }
 
-  private async timedSign(sign: () => Promise<Uint8Array>): Promise<Uint8Array> {
+  /**
+   * Runs `sign` (a signer's method) on `data`, reporting its duration to the observer. The method and
+   * its receiver come apart rather than as a closure made per call: see core/deadline.ts.
+   */
+  private async timedSign(sign: (data: Uint8Array) => Promise<Uint8Array>, signer: Signer, data: Uint8Array): Promise<Uint8Array> {
     const observer = this.options.observer;
-    if (!observer) return sign();
+    if (!observer) return sign.call(signer, data);
     const started = performance.now();
     let ok = false;
     try {
-      const signature = await sign();
+      const signature = await sign.call(signer, data);
       ok = true;
       return signature;
     } finally {
@@ -124,14 +128,17 @@ export class EsiaClient {
     }
   }
 
-  /** Runs one ESIA call, reporting its duration and result code to the observer. */
-  private async timed<T>(endpoint: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * Waits for one ESIA call, started at `started` (`performance.now()`), reporting its duration and
+   * result code to the observer. The call comes as its promise, not as a closure made per call: see
+   * core/deadline.ts.
+   */
+  private async timed<T>(endpoint: string, started: number, pending: Promise<T>): Promise<T> {
     const observer = this.options.observer;
-    if (!observer) return run();
-    const started = performance.now();
+    if (!observer) return pending;
     let code = 'ok';
     try {
-      return await run();
+      return await pending;
     } catch (err) {
       code = err instanceof EsiaError ? err.code : 'ERR_UNKNOWN';
       throw err;
@@ -143,8 +150,7 @@ export class EsiaClient {
   private async signCms(text: string): Promise<string> {
     const signer = this.options.signer;
     if (!signer.signDetached) throw signerError(signer.kind, 'this signer cannot make a detached CMS (needed for v1)', 'no signDetached');
-    const signDetached = signer.signDetached.bind(signer);
-    return Buffer.from(await this.timedSign(() => signDetached(Buffer.from(text, 'utf8')))).toString('base64url');
+    return Buffer.from(await this.timedSign(signer.signDetached, signer, Buffer.from(text, 'utf8'))).toString('base64url');
   }
 
   /** The URL to send the browser to, and the state to expect back. */
@@ -245,7 +251,8 @@ export class EsiaClient {
       token_type: 'Bearer',
     };
     if (!v1) full.client_certificate_hash = this.certificateHash;
-    return this.timed('token', () => this.tokenRequest(full, fields.state, expectIdToken, v1));
+    // Arguments are evaluated in order: the clock is read before the request starts.
+    return this.timed('token', performance.now(), this.tokenRequest(full, fields.state, expectIdToken, v1));
   }
 
   private async tokenRequest(form: Record<string, string>, state: string, expectIdToken: boolean, v1: boolean): Promise<EsiaTokenSet> {
@@ -294,7 +301,7 @@ export class EsiaClient {
     if (granted.has('addresses')) embed.push('addresses.elements');
     if (scopes.some((s) => s.startsWith('kid_'))) embed.push('kids.elements');
     const query = embed.length ? `?embed=(${embed.join(',')})` : '';
-    const body = await this.timed('person', () => this.rest(`/rs/prns/${oid}${query}`, tokens.accessToken));
+    const body = await this.timed('person', performance.now(), this.rest(`/rs/prns/${oid}${query}`, tokens.accessToken));
     const parsed = parseFast(esiaPersonSchema, isPersonResponse, body);
     if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'person has an unexpected shape', { cause: parsed.error });
     const p = parsed.data;
@@ -315,7 +322,7 @@ export class EsiaClient {
 
   /** The person's children (the `kid_*` scopes), each with their documents where granted. */
   async fetchKids(tokens: Pick<EsiaTokenSet, 'accessToken' | 'access'>): Promise<EsiaKid[]> {
-    const body = await this.timed('kids', () => this.rest(`/rs/prns/${tokens.access.oid}/kids?embed=(elements)`, tokens.accessToken));
+    const body = await this.timed('kids', performance.now(), this.rest(`/rs/prns/${tokens.access.oid}/kids?embed=(elements)`, tokens.accessToken));
     const parsed = collectionSchema(esiaKidSchema).safeParse(body);
     if (!parsed.success) throw new EsiaError('ERR_ESIA_BAD_RESPONSE', 'kids have an unexpected shape', { cause: parsed.error });
     return parsed.data.elements.filter((e): e is EsiaKid => typeof e !== 'string');
