@@ -32,6 +32,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/**
+ * Node flags for both servers from `BENCH_NODE_FLAGS` (space-separated), to look inside a run: say
+ * `--trace-opt` (what V8 compiles while measuring) or `--log-code --logfile=/tmp/v8.log` (every
+ * function compiled, with its file and line, in one `isolate-…-<pid>-v8.log` per server). With it set, the
+ * broker's output is kept rather than dropped, so traces reach the terminal along with its logs.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 export async function startStack(options: { bare?: boolean; execArgv?: string[]; profileDir?: string; profileKind?: ProfileKind } = {}): Promise<Stack> {
   const profile = (name: string) => (options.profileDir ? { dir: options.profileDir, name, kind: options.profileKind ?? 'cpu' } : undefined);
   // Servers run compiled, as in production (`--tsx` keeps them under the TypeScript loader).
@@ -81,12 +89,12 @@ export async function startStack(options: { bare?: boolean; execArgv?: string[];
           ],
         },
       },
-      options.execArgv,
-      true,
+      [...(options.execArgv ?? []), ...NODE_FLAGS],
+      NODE_FLAGS.length === 0,
       profile('broker'),
     );
     started.push(broker);
-    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, options.execArgv, false, profile('bare')) : undefined;
+    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, [...(options.execArgv ?? []), ...NODE_FLAGS], false, profile('bare')) : undefined;
     if (bare) started.push(bare);
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
