@@ -35,8 +35,8 @@ export interface Stack {
 /**
  * Node flags for both servers from `BENCH_NODE_FLAGS` (space-separated), to look inside a run: say
  * `--trace-opt` (what V8 compiles while measuring) or `--log-code --logfile=/tmp/v8.log` (every
- * function compiled, with its file and line, in one `isolate-…-<pid>-v8.log` per server). With it set, the
- * broker's output is kept rather than dropped, so traces reach the terminal along with its logs.
+ * function compiled, with its file and line, in one `isolate-…-<pid>-v8.log` per server). With it
+ * set, the broker's output is kept rather than dropped, so traces reach the terminal with its logs.
  */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
