@@ -6,7 +6,7 @@ import { AdapterError } from '../../adapters/errors.ts';
 import type { JournalAccount, JournalAdapter, Role } from '../../adapters/types.ts';
 import { ruDateToIso } from '../../adapters/normalize.ts';
 import type { EsiaClient, EsiaTokenSet } from '../esia/client.ts';
-import { deriveAccountLevel, type AccountLevel } from '../esia/person.ts';
+import { deriveAccountLevel, type AccountLevel, type EsiaKid } from '../esia/person.ts';
 import type { LinkStore } from '../links/store.ts';
 import type { KidFacts } from '../consent/service.ts';
 import type { AgeGroup, Policy } from '../../config/broker.ts';
@@ -27,17 +27,28 @@ export interface LoginPerson {
   readonly amr: readonly string[];
 }
 
-/** The person as the login keeps it, and their SNILS and children (where the scopes allow) for this request only (never stored). */
-export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promise<{ person: LoginPerson; snils?: string; kids: KidFacts[] }> {
-  const person = await esia.fetchPerson(tokens);
-  const { level, child } = deriveAccountLevel({ idToken: tokens.id, person });
-  const kids = person.kids.map((k) => ({
+/**
+ * A child as ESIA lists them, as the consent step needs them. Module-level functions rather than
+ * callbacks written in place: a callback made per login loses its optimized code at every full
+ * collection (see core/deadline.ts).
+ */
+function kidFacts(k: EsiaKid): KidFacts {
+  return {
     lastName: k.lastName,
     firstName: k.firstName,
     middleName: k.middleName,
     birthDate: k.birthDate ? ruDateToIso(k.birthDate) : undefined,
     snils: k.snils,
-  }));
+  };
+}
+
+const lowerCase = (text: string) => text.toLowerCase();
+
+/** The person as the login keeps it, and their SNILS and children (where the scopes allow) for this request only (never stored). */
+export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promise<{ person: LoginPerson; snils?: string; kids: KidFacts[] }> {
+  const person = await esia.fetchPerson(tokens);
+  const { level, child } = deriveAccountLevel({ idToken: tokens.id, person });
+  const kids = person.kids.map(kidFacts);
   return { snils: person.snils, kids, person: {
     oid: String(tokens.access.oid),
     level,
@@ -47,7 +58,7 @@ export async function readPerson(esia: EsiaClient, tokens: EsiaTokenSet): Promis
     firstName: person.firstName,
     middleName: person.middleName,
     birthDate: person.birthDate ? ruDateToIso(person.birthDate) : undefined,
-    amr: tokens.id?.amr.map((a) => a.toLowerCase()) ?? ['pwd'],
+    amr: tokens.id?.amr.map(lowerCase) ?? ['pwd'],
   } };
 }
 
