@@ -62,10 +62,20 @@ function failed(cause: unknown): TypeError {
   return new TypeError('fetch failed', { cause });
 }
 
+/** An answer's headers as `Headers.get` reads them (a class: see `Exchange` on closures per call). */
+class ResponseHeaders {
+  constructor(private readonly raw: IncomingMessage['headers']) {}
+
+  get(name: string): string | null {
+    const value = this.raw[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+}
+
 class BufferedResponse implements OutboundResponse {
   readonly ok: boolean;
   readonly body = null;
-  readonly headers: { get(name: string): string | null };
+  readonly headers: ResponseHeaders;
 
   constructor(
     readonly status: number,
@@ -73,12 +83,7 @@ class BufferedResponse implements OutboundResponse {
     private readonly bytes: Buffer,
   ) {
     this.ok = status >= 200 && status < 300;
-    this.headers = {
-      get: (name) => {
-        const value = raw[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-      },
-    };
+    this.headers = new ResponseHeaders(raw);
   }
 
   text(): Promise<string> {
