@@ -383,7 +383,6 @@ export function createBroker(options: BrokerOptions): Broker {
       res.end();
       return true;
     }
-    // `hold` and `release` rather than `keep` with a closure: see `Deadline` in core/deadline.ts.
     handoff.hold(uid);
     try {
       await interaction.save(ttl);

@@ -118,9 +118,9 @@ function headerList(url: URL, init: TransportRequest): string[] {
 
 /**
  * One exchange in flight. Its event handlers are this class's methods, bound per exchange, rather than
- * closures made per call: V8 keeps a function's optimized code only while some instance of it that has
- * run is alive, so closures made for every exchange lost theirs at every full collection and were
- * compiled again, several times a minute under load (`bench/login.ts`, `--trace-opt`).
+ * closures made per call, which lose their optimized code at every full collection (see
+ * core/deadline.ts). Its time limit is its own rather than a `Deadline`: when it passes, the request
+ * is destroyed too, and the answer arrives through events rather than as a promise.
  */
 class Exchange {
   private settled = false;

@@ -2,10 +2,11 @@
  * A finished interaction handed to oidc-provider's resume on the same request without a trip through
  * the store. The broker resumes the authorization on the request that finished the interaction (see
  * `resumeHere` in `app.ts`): the interaction would be saved with its result, read back by the resume
- * at once, and deleted. While `keep(uid, run)` runs, the Interaction adapter holds that interaction's
- * writes in memory and answers its reads from them; its deletion goes to the store, which must still
- * have had the interaction (so two requests finishing one interaction cannot both resume it). Whatever
- * is still held when `run` ends (a resume that stopped before deleting it) is written to the store then.
+ * at once, and deleted. Between `hold(uid)` and `release(uid)`, the Interaction adapter holds that
+ * interaction's writes in memory and answers its reads from them; its deletion goes to the store, which
+ * must still have had the interaction (so two requests finishing one interaction cannot both resume
+ * it). Whatever is still held at `release` (a resume that stopped before deleting it) is written to
+ * the store then.
  */
 import type { Adapter, AdapterPayload, Configuration } from 'oidc-provider';
 import { errors } from 'oidc-provider';
@@ -52,22 +53,11 @@ export class InteractionHandoff {
   }
 
   /**
-   * Runs `run` with interaction `uid`'s writes held in memory (see the module's comment). The adapter
-   * cannot tell requests apart, so a second request may not finish the same interaction meanwhile (two
-   * tabs): check `busy` first; `keep` refuses it with SessionNotFound.
-   */
-  async keep<T>(uid: string, run: () => Promise<T>): Promise<T> {
-    this.hold(uid);
-    try {
-      return await run();
-    } finally {
-      await this.release(uid);
-    }
-  }
-
-  /**
-   * `keep` in two halves, for a caller on every login that would otherwise make a closure per
-   * request: `hold(uid)`, then `release(uid)` in a `finally`.
+   * Holds interaction `uid`'s writes in memory (see the module's comment) until `release(uid)`, which
+   * the caller runs in a `finally`. Two calls rather than one taking a callback: the caller runs on
+   * every login, and a callback made per login loses its optimized code (see core/deadline.ts). The
+   * adapter cannot tell requests apart, so a second request may not finish the same interaction
+   * meanwhile (two tabs): check `busy` first; `hold` refuses it with SessionNotFound.
    */
   hold(uid: string): void {
     if (this.#held.has(uid)) throw new errors.SessionNotFound('the interaction is being finished by another request');
