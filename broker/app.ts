@@ -2,7 +2,7 @@
  * Builds the broker: the OpenID Provider, the login's interaction routes and the ESIA callback, on one
  * Koa app. It never listens (`broker/main.ts` does) and reads no environment.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import { Router } from '@koa/router';
@@ -35,6 +35,7 @@ import type { JWK } from 'jose';
 import { SnapshotAccount, type AccountSnapshot } from './oidc/claims.ts';
 import { createProvider } from './oidc/provider.ts';
 import { InteractionHandoff } from './oidc/interaction-handoff.ts';
+import { CookieSigner } from './cookie-signer.ts';
 import type { KeyValueStore } from './store/types.ts';
 import { errorPage } from './views/pages.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -139,12 +140,13 @@ export function createBroker(options: BrokerOptions): Broker {
     if (req) snapshotsOf(req).set(key, Promise.resolve(JSON.parse(JSON.stringify(s)) as AccountSnapshot));
   };
   const handoff = new InteractionHandoff();
+  const cookieSigner = new CookieSigner(keys.cookieKeys);
 
   const provider: Provider = createProvider({
     issuer: options.issuer,
     clients: config.clients,
     jwks: keys.jwks,
-    cookieKeys: keys.cookieKeys,
+    cookieSigner,
     ttl: config.ttl,
     adapter: handoff.wrap(options.oidcAdapter),
     pairwiseSecret: config.pairwiseSecret ?? keys.cookieKeys[keys.cookieKeys.length - 1]!,
@@ -303,7 +305,7 @@ export function createBroker(options: BrokerOptions): Broker {
   const admin = createAdminApi({ ...unlinkDeps, config, adapters: options.adapters, journalNames: options.journalNames ?? new Map(), consent: consentDeps });
 
   const app = new Koa();
-  app.keys = keys.cookieKeys;
+  app.keys = cookieSigner;
   // Through `app.callback()`, oidc-provider's requests go straight on (see `handler`).
   app.use((ctx, next) => {
     if (brokerOwns(ctx.path)) return next();
@@ -387,7 +389,7 @@ export function createBroker(options: BrokerOptions): Broker {
     try {
       await interaction.save(ttl);
       const name = provider.cookieName('resume');
-      const signature = createHmac('sha1', keys.cookieKeys[0]!).update(`${name}=${uid}`).digest('base64url');
+      const signature = cookieSigner.sign(`${name}=${uid}`);
       req.method = 'GET';
       req.url = path;
       req.headers.cookie = [req.headers.cookie, `${name}=${uid}`, `${name}.sig=${signature}`].filter(Boolean).join('; ');

@@ -10,6 +10,7 @@ import { brokerSchema } from '../../config/broker.ts';
 import { silentLogger } from '../../core/log.ts';
 import { loadBrokerKeys } from '../../broker/keys.ts';
 import { createProvider } from '../../broker/oidc/provider.ts';
+import { CookieSigner } from '../../broker/cookie-signer.ts';
 import { grantForConsentPrompt } from '../../broker/interactions/oidc-consent.ts';
 import { createStores } from '../../broker/store/index.ts';
 import { runChild } from './child.ts';
@@ -40,7 +41,7 @@ runChild<{ broker: Record<string, unknown>; redisUrl: string }>(async (options) 
     issuer: url,
     clients: config.clients,
     jwks: keys.jwks,
-    cookieKeys: keys.cookieKeys,
+    cookieSigner: new CookieSigner(keys.cookieKeys),
     ttl: config.ttl,
     adapter: stores.oidcAdapter,
     pairwiseSecret: keys.cookieKeys[0]!,

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import Provider, { interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { OidcClientConfig } from '../../config/broker.ts';
 import { html, SafeHtml } from '../../core/html.ts';
+import type { CookieSigner } from '../cookie-signer.ts';
 import { brokerPage } from '../views/layout.ts';
 import { ACR_VALUES, SCOPE_CLAIMS, SCOPES } from './claims.ts';
 
@@ -14,7 +15,8 @@ export interface ProviderOptions {
   issuer: string;
   clients: readonly OidcClientConfig[];
   jwks: { keys: Array<Record<string, unknown>> };
-  cookieKeys: string[];
+  /** Signs the provider's cookies (one for the whole process; see broker/cookie-signer.ts). */
+  cookieSigner: CookieSigner;
   ttl: { session: number; interaction: number; accessToken: number; idToken: number; refreshToken: number; authorizationCode: number };
   /** oidc-provider adapter factory (the broker's store); default oidc-provider's own memory adapter. */
   adapter?: Configuration['adapter'];
@@ -74,7 +76,7 @@ export function createProvider(options: ProviderOptions): Provider {
       id_token_signed_response_alg: options.jwks.keys[0]?.alg === 'RS256' ? 'RS256' : 'ES256',
     },
     jwks: options.jwks as Configuration['jwks'],
-    cookies: { keys: options.cookieKeys },
+    cookies: { keys: options.cookieSigner },
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     scopes: SCOPES,
     acrValues: [...ACR_VALUES],
