@@ -48,4 +48,4 @@ EXPOSE 3000
 # HEALTH_URL lets the mocks (other ports, no /healthz) reuse this check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.HEALTH_URL || `http://127.0.0.1:${process.env.PORT || 3000}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/broker/main.js"]
+CMD ["node", "--max-semi-space-size=32", "dist/broker/main.js"]

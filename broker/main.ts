@@ -7,11 +7,13 @@ import { runService } from '../core/run.ts';
 import { adapterSchemas } from '../adapters/registry.ts';
 import { createPinoLogger } from '../core/pino-log.ts';
 import { serveBroker } from './serve.ts';
-import { tuneHeapForService } from '../core/heap.ts';
+import { missingServiceFlags, tuneHeapForService } from '../core/heap.ts';
 
 tuneHeapForService();
 
 const log = createPinoLogger('broker');
+const missing = missingServiceFlags();
+if (missing.length) log.warn({ flags: missing }, 'node was started without the flags the broker is tuned for (see core/heap.ts): it works, with more CPU per login');
 await runService('broker', async () => {
   const config = loadConfig({ adapters: adapterSchemas() });
   const running = await serveBroker(config, { log });

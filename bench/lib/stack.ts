@@ -8,6 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createDevSystem, devSystemRegistration } from '../../mock-esia/demo-system.ts';
 import { compileServers, startChild, startRedis, type Child, type ProfileKind, type RedisServer } from './processes.ts';
+import { SERVICE_NODE_FLAGS } from '../../core/heap.ts';
 import type { RelyingParty } from './vu.ts';
 
 export const JOURNAL_ID = 'demo-journal';
@@ -37,6 +38,8 @@ export interface Stack {
  * `--trace-opt` (what V8 compiles while measuring) or `--log-code --logfile=/tmp/v8.log` (every
  * function compiled, with its file and line, in one `isolate-…-<pid>-v8.log` per server). With it
  * set, the broker's output is kept rather than dropped, so traces reach the terminal with its logs.
+ * Both servers start with the service's own flags (`SERVICE_NODE_FLAGS`, core/heap.ts) before these,
+ * so these can override them: `--max-semi-space-size=16` measures V8's default young generation.
  */
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
@@ -89,12 +92,12 @@ export async function startStack(options: { bare?: boolean; execArgv?: string[];
           ],
         },
       },
-      [...(options.execArgv ?? []), ...NODE_FLAGS],
+      [...SERVICE_NODE_FLAGS, ...(options.execArgv ?? []), ...NODE_FLAGS],
       NODE_FLAGS.length === 0,
       profile('broker'),
     );
     started.push(broker);
-    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, [...(options.execArgv ?? []), ...NODE_FLAGS], false, profile('bare')) : undefined;
+    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, [...SERVICE_NODE_FLAGS, ...(options.execArgv ?? []), ...NODE_FLAGS], false, profile('bare')) : undefined;
     if (bare) started.push(bare);
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();

@@ -19,6 +19,7 @@ import { freePort, startRedisServer } from '../store/redis-server.ts';
 import { ScriptedBrowser, startMockEsia, type MockEsiaEnv } from '../helpers/mock-esia.ts';
 import { CLIENT_ID, CLIENT_SECRET, csrfOf, follow, JOURNAL_ID, passEsia, RP_REDIRECT, startAuthorization } from '../helpers/broker.ts';
 import { startSwitchProxy, type SwitchProxy } from './switch-proxy.ts';
+import { SERVICE_NODE_FLAGS } from '../../core/heap.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -28,10 +29,10 @@ interface BrokerProcess {
   output(): string;
 }
 
-/** Runs `tsx broker/main.ts` and waits for its "broker listening" line. */
-async function startBrokerProcess(env: Record<string, string>): Promise<BrokerProcess> {
+/** Runs `tsx [nodeFlags] broker/main.ts` and waits for its "broker listening" line. */
+async function startBrokerProcess(env: Record<string, string>, nodeFlags: readonly string[]): Promise<BrokerProcess> {
   const port = await freePort();
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['broker/main.ts'], {
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [...nodeFlags, 'broker/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +95,8 @@ describe('two broker processes on one Redis', () => {
       }),
     );
     const env = { CONFIG_FILE: configFile, REDIS_URL: `redis://127.0.0.1:${redisPort}`, PUBLIC_URL: proxy.url };
-    [a, b] = await Promise.all([startBrokerProcess(env), startBrokerProcess(env)]);
+    // A is started as the image starts it; B without the service's Node flags, which only costs CPU.
+    [a, b] = await Promise.all([startBrokerProcess(env, SERVICE_NODE_FLAGS), startBrokerProcess(env, [])]);
     upstreams.A = a.url;
     upstreams.B = b.url;
   }, 90_000);
@@ -104,6 +106,13 @@ describe('two broker processes on one Redis', () => {
     await proxy?.close();
     await esia?.close();
     await stop(redisServer);
+  });
+
+  it('warns at start when Node was not given the flags the broker is tuned for', () => {
+    const warning = 'node was started without the flags the broker is tuned for';
+    expect(a.output()).not.toContain(warning);
+    expect(b.output()).toContain(warning);
+    expect(b.output()).toContain(SERVICE_NODE_FLAGS[0]);
   });
 
   it('starts a login on one instance and finishes it on the other', async () => {
