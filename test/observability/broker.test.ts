@@ -111,7 +111,12 @@ describe('broker observability', () => {
   });
 
   it('wrote no personal data to the logs of these logins, and marked each line of a request with its id', () => {
-    const all = lines.join('\n');
+    // Without what is random or varies per run (request ids, times, the pid, interaction uids in
+    // paths): the digits of a document number turned up inside a request id by chance.
+    const all = logs()
+      .map(({ reqId: _reqId, time: _time, pid: _pid, ...rest }) => JSON.stringify(rest).replace(/\/interaction\/[\w-]+/g, '/interaction/<uid>'))
+      .join('\n');
+    expect(all).toContain('"msg":"request"');
     expect(lines.length).toBeGreaterThan(10);
     for (const secret of ['112-233-445 95', '11223344595', 'Иванова', 'Мария', 'Петровна', 'Волков', 'ivanova.mp@example.ru', '3615', '481516']) {
       expect(all, `"${secret}" leaked`).not.toContain(secret);
