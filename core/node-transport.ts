@@ -9,6 +9,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { expireTimer } from './deadline.ts';
 
 /** What outbound callers read of an answer; a WHATWG `Response` has the same shape. */
 export interface OutboundResponse {
@@ -143,7 +144,7 @@ class Exchange {
       this.resolve = resolve;
       this.reject = reject;
     });
-    this.timer = setTimeout(expire, init.timeoutMs, this);
+    this.timer = setTimeout(expireTimer, init.timeoutMs, this);
     this.send(2);
   }
 
@@ -211,10 +212,6 @@ class Exchange {
     this.request?.destroy();
     this.reject(timeoutError(this.init.timeoutMs));
   }
-}
-
-function expire(exchange: Exchange): void {
-  exchange.expire();
 }
 
 /** Starts one exchange; a URL node:http cannot take is refused before anything is sent. */

@@ -44,6 +44,8 @@ export interface Stack {
 const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 export async function startStack(options: { bare?: boolean; execArgv?: string[]; profileDir?: string; profileKind?: ProfileKind } = {}): Promise<Stack> {
+  // The same flags for the broker and its baseline.
+  const serverFlags = [...SERVICE_NODE_FLAGS, ...(options.execArgv ?? []), ...NODE_FLAGS];
   const profile = (name: string) => (options.profileDir ? { dir: options.profileDir, name, kind: options.profileKind ?? 'cpu' } : undefined);
   // Servers run compiled, as in production (`--tsx` keeps them under the TypeScript loader).
   if (!process.argv.includes('--tsx')) compileServers();
@@ -92,12 +94,12 @@ export async function startStack(options: { bare?: boolean; execArgv?: string[];
           ],
         },
       },
-      [...SERVICE_NODE_FLAGS, ...(options.execArgv ?? []), ...NODE_FLAGS],
+      serverFlags,
       NODE_FLAGS.length === 0,
       profile('broker'),
     );
     started.push(broker);
-    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, [...SERVICE_NODE_FLAGS, ...(options.execArgv ?? []), ...NODE_FLAGS], false, profile('bare')) : undefined;
+    const bare = options.bare ? await startChild('./bare-process.ts', { broker: brokerSection, redisUrl: redis.url }, serverFlags, false, profile('bare')) : undefined;
     if (bare) started.push(bare);
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await client.connect();
