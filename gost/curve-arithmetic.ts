@@ -5,8 +5,8 @@
  */
 import type { GostCurve } from './curves.ts';
 import { bytesToBigIntBE, bytesToBigIntLE } from './binary.ts';
-import { LimbComb, type PackedTable } from './comb-limbs.ts';
-import { Field256 } from './field256.ts';
+import { WasmComb, type PackedTable } from './comb-wasm.ts';
+import { WINDOWS, WINDOW_SIZE } from './curve-wasm.ts';
 import { poolRandomBytes } from './random.ts';
 
 /** Byte length of the digest, of r and s, and of each public key coordinate for 256-bit keys. */
@@ -179,14 +179,13 @@ export class Jacobian {
 /**
  * Multiples j·2^(8w)·B of a fixed point B for windows w = 0..31 and digits j = 1..255, affine and
  * normalised; entry (w, j) is at index 256·w + j (index 256·w is unused). As BigInt arrays, or packed
- * into limbs on curves that have the limb arithmetic.
+ * into WebAssembly memory on curves that have the limb arithmetic (`comb-wasm.ts`).
  */
 export type CombTable =
   | { readonly kind: 'bigint'; readonly xs: readonly bigint[]; readonly ys: readonly bigint[] }
   | { readonly kind: 'limbs'; readonly packed: PackedTable };
 
-export const WINDOWS = 32;
-export const WINDOW_SIZE = 256;
+export { WINDOWS, WINDOW_SIZE };
 
 /** Arithmetic on one curve. Shared by all GostCurve objects with the same parameters. */
 export class CurveArithmetic {
@@ -206,8 +205,8 @@ export class CurveArithmetic {
   readonly hasCofactor: boolean;
   private readonly aIsMinus3: boolean;
   private baseTable: CombTable | undefined;
-  /** Comb multiplication on limbs, for p = 2^256 − c (CryptoPro-A, tc26 paramSetA); else BigInt. */
-  private readonly limbs: LimbComb | undefined;
+  /** Comb multiplication in WebAssembly, for p = 2^256 − c (CryptoPro-A, tc26 paramSetA); else BigInt. */
+  private readonly limbs: WasmComb | undefined;
   private static nextId = 0;
 
   /** `limbs: false` keeps the BigInt arithmetic throughout (the reference the tests compare with). */
@@ -223,8 +222,8 @@ export class CurveArithmetic {
     const gap = curve.p + 1n - curve.q;
     this.hasCofactor = gap > 0n && gap * gap > 4n * curve.p;
     this.limbs =
-      options.limbs !== false && Field256.fits(curve.p)
-        ? new LimbComb(Number((1n << 256n) - curve.p), (P) => this.double(P))
+      options.limbs !== false && curve.p > (1n << 256n) - 4096n && curve.p < 1n << 256n
+        ? new WasmComb(Number((1n << 256n) - curve.p), this.a)
         : undefined;
   }
 
@@ -359,13 +358,18 @@ export class CurveArithmetic {
     return this.limbs ? { kind: 'limbs', packed: this.limbs.pack(X, Y) } : { kind: 'bigint', xs: X, ys: Y };
   }
 
+  /** Frees a comb table's memory (WebAssembly tables; BigInt ones are left to the collector). */
+  releaseComb(table: CombTable): void {
+    if (table.kind === 'limbs') this.limbs!.release(table.packed);
+  }
+
   /**
    * acc + k·B for the point B whose comb table is given, k in [0, 2^256); `acc` is infinity by
    * default. The sum is returned; `acc` may or may not have been updated.
    */
   combMultiply(table: CombTable, k: bigint, acc: Jacobian = Jacobian.infinity()): Jacobian {
     const digits = scalarDigits(k);
-    if (table.kind === 'limbs') return this.limbs!.multiply([table.packed], [digits], WINDOW_SIZE, acc);
+    if (table.kind === 'limbs') return this.limbs!.multiply(table.packed, digits, undefined, undefined, acc);
     const { xs, ys } = table;
     for (let w = 0; w < WINDOWS; w++) {
       const d = digits[w]!;
@@ -382,7 +386,7 @@ export class CurveArithmetic {
     const d1 = scalarDigits(k1);
     const d2 = scalarDigits(k2);
     if (t1.kind === 'limbs' && t2.kind === 'limbs') {
-      return this.limbs!.multiply([t1.packed, t2.packed], [d1, d2], WINDOW_SIZE);
+      return this.limbs!.multiply(t1.packed, d1, t2.packed, d2);
     }
     if (t1.kind !== 'bigint' || t2.kind !== 'bigint') throw new Error('comb tables of different kinds');
     const acc = Jacobian.infinity();

@@ -244,6 +244,25 @@ describe('verification key cache', () => {
     }
   });
 
+  it('releases the tables of keys it drops, and a dropped key object verifies again (its table rebuilt)', () => {
+    const curve = curveByName('id-GostR3410-2001-CryptoPro-A-ParamSet');
+    const data = new TextEncoder().encode('tables');
+    const pairs = Array.from({ length: 36 }, () => generateKeyPair(curve));
+    const sigs = pairs.map((kp) => sign(kp.privateKey, data));
+    // Two uses each: every key gets a table, and the first ones are dropped with theirs.
+    for (let round = 0; round < 2; round++) pairs.forEach((kp, i) => expect(verify(kp.publicKey, data, sigs[i]!)).toBe(true));
+    for (let i = 0; i < 4; i++) {
+      for (let use = 0; use < 3; use++) {
+        expect(verify(pairs[i]!.publicKey, data, sigs[i]!)).toBe(true);
+        expect(verify(pairs[i]!.publicKey, data, sigs[i + 1]!)).toBe(false);
+      }
+    }
+    // The same coordinates in a new object find the same entry.
+    const copy = { ...pairs[35]!.publicKey };
+    expect(verify(copy, data, sigs[35]!)).toBe(true);
+    expect(verify(copy, data, sigs[34]!)).toBe(false);
+  });
+
   it('does not confuse equal coordinates on different curves', () => {
     const a = curveByName('id-GostR3410-2001-CryptoPro-A-ParamSet');
     const tc = curveByName('id-tc26-gost-3410-2012-256-paramSetA'); // same p, different curve

@@ -14,8 +14,8 @@
  * Arithmetic: points in Jacobian coordinates with mixed (Jacobian + affine) additions, field values
  * kept as BigInt residues in (-p, p) (JavaScript's `%` keeps the dividend's sign; values are only
  * normalised when leaving the module); on curves over p = 2^256 − 617 (CryptoPro-A, tc26 paramSetA)
- * the comb multiplications run on 24-bit limbs in Float64Arrays instead (`field256.ts`), about twice
- * as fast and without garbage. Multiples of a fixed point come from a comb table of
+ * the comb multiplications run in WebAssembly on 29-bit limbs instead (`curve-wasm.ts`), about four
+ * times as fast and without garbage. Multiples of a fixed point come from a comb table of
  * 32 windows × 255 affine multiples, so a full scalar multiplication costs at most 32 additions and
  * no doublings. The base point's table is built once per curve on first use; verification keys get
  * their own table from their second use on (kept in a small LRU cache), before that a width-5 wNAF
@@ -51,8 +51,14 @@ export interface GostPublicKey {
 
 /** A verification key seen before: already validated, with a comb table once used often enough. */
 interface KeyEntry {
+  readonly id: string;
+  readonly ctx: CurveArithmetic;
+  readonly x: bigint;
+  readonly y: bigint;
   uses: number;
   table: CombTable | undefined;
+  /** Out of the cache (its table released): a key object that still points here must look again. */
+  dropped: boolean;
 }
 
 /**
@@ -100,24 +106,39 @@ const TABLE_AFTER_USES = 2;
 
 /** Validated verification keys by curve id and coordinates, least recently used first. */
 const keyCache = new Map<string, KeyEntry>();
+/**
+ * The entry last found for a key object: a pinned key is one object used for every verification, and
+ * this spares its coordinates' conversion to the cache's string id each time.
+ */
+const entryByObject = new WeakMap<GostPublicKey, KeyEntry>();
 
 /**
  * The cache entry for a public key, creating it if the point is valid (on the curve and, on curves
  * with a cofactor, in the order-q subgroup); undefined for an invalid point.
  */
 function keyEntry(ctx: CurveArithmetic, publicKey: GostPublicKey): KeyEntry | undefined {
-  const id = `${ctx.id}:${publicKey.x.toString(16)}:${publicKey.y.toString(16)}`;
-  let entry = keyCache.get(id);
-  if (entry) {
-    keyCache.delete(id); // move to the most recently used end
-    keyCache.set(id, entry);
-    return entry;
+  let entry = entryByObject.get(publicKey);
+  if (!entry || entry.dropped || entry.ctx !== ctx || entry.x !== publicKey.x || entry.y !== publicKey.y) {
+    const id = `${ctx.id}:${publicKey.x.toString(16)}:${publicKey.y.toString(16)}`;
+    entry = keyCache.get(id);
+    if (!entry) {
+      if (!ctx.isValidPublicPoint(publicKey.x, publicKey.y)) return undefined;
+      entry = { id, ctx, x: publicKey.x, y: publicKey.y, uses: 0, table: undefined, dropped: false };
+      keyCache.set(id, entry);
+      if (keyCache.size > KEY_CACHE_SIZE) drop(keyCache.values().next().value as KeyEntry);
+    }
+    entryByObject.set(publicKey, entry);
   }
-  if (!ctx.isValidPublicPoint(publicKey.x, publicKey.y)) return undefined;
-  entry = { uses: 0, table: undefined };
-  keyCache.set(id, entry);
-  if (keyCache.size > KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value as string);
+  keyCache.delete(entry.id); // move to the most recently used end
+  keyCache.set(entry.id, entry);
   return entry;
+}
+
+function drop(entry: KeyEntry): void {
+  keyCache.delete(entry.id);
+  entry.dropped = true;
+  if (entry.table) entry.ctx.releaseComb(entry.table);
+  entry.table = undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
