@@ -13,7 +13,6 @@ import {
   CURVE_A,
   DIGITS1,
   DIGITS2,
-  ELEMENT,
   ENTRY,
   INF,
   IO,
@@ -67,8 +66,8 @@ export class WasmComb {
     if (xs.length !== WINDOWS * WINDOW_SIZE || ys.length !== xs.length) throw new RangeError('a comb table has 32 × 256 entries');
     const offset = this.allocate();
     for (let i = 0; i < xs.length; i++) {
-      this.write(offset + i * ENTRY, xs[i]!);
-      this.write(offset + i * ENTRY + ELEMENT, ys[i]!);
+      this.writeNumber(offset + i * ENTRY, xs[i]!);
+      this.writeNumber(offset + i * ENTRY + 32, ys[i]!);
     }
     const table: PackedTable = { offset, released: false };
     this.registry.register(table, offset, table);
@@ -124,14 +123,20 @@ export class WasmComb {
 
   /** Writes x mod p as a field element at `offset`. */
   private write(offset: number, x: bigint): void {
+    this.writeNumber(IO, x);
+    this.wasm.fromBytes(offset, IO);
+  }
+
+  /** Writes x mod p as 32 bytes little-endian at `offset` (a multiple of 8). */
+  private writeNumber(offset: number, x: bigint): void {
     let v = x % this.p;
     if (v < 0n) v += this.p;
     const u64 = this.u64;
-    u64[IO64] = BigInt.asUintN(64, v);
-    u64[IO64 + 1] = BigInt.asUintN(64, v >> 64n);
-    u64[IO64 + 2] = BigInt.asUintN(64, v >> 128n);
-    u64[IO64 + 3] = v >> 192n;
-    this.wasm.fromBytes(offset, IO);
+    const at = offset / 8;
+    u64[at] = BigInt.asUintN(64, v);
+    u64[at + 1] = BigInt.asUintN(64, v >> 64n);
+    u64[at + 2] = BigInt.asUintN(64, v >> 128n);
+    u64[at + 3] = v >> 192n;
   }
 
   /** The residue in [0, p) of the field element at `offset`. */
