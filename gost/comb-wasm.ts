@@ -16,6 +16,7 @@ import {
   ENTRY,
   INF,
   IO,
+  X_CANDIDATE,
   TABLE_PAGES,
   WINDOWS,
   WINDOW_SIZE,
@@ -87,6 +88,26 @@ export class WasmComb {
    * significant first. `start` (infinity by default) is not changed; the sum is a new BigJacobian.
    */
   multiply(t1: PackedTable, d1: Uint8Array, t2?: PackedTable, d2?: Uint8Array, start?: BigJacobian): BigJacobian {
+    this.run(t1, d1, t2, d2, start);
+    if (this.u32[INF / 4] !== 0) return { X: 1n, Y: 1n, Z: 0n };
+    return { X: this.read(ACC_X), Y: this.read(ACC_Y), Z: this.read(ACC_Z) };
+  }
+
+  /**
+   * Whether d1·table1 + d2·table2 is not infinity and has one of `xs` (residues in [0, p)) as its
+   * affine x coordinate: a verification's check, with nothing read back into BigInt.
+   */
+  multiplyXIn(t1: PackedTable, d1: Uint8Array, t2: PackedTable, d2: Uint8Array, xs: readonly bigint[]): boolean {
+    this.run(t1, d1, t2, d2);
+    if (this.u32[INF / 4] !== 0) return false;
+    for (const x of xs) {
+      this.write(X_CANDIDATE, x);
+      if (this.wasm.xEquals(X_CANDIDATE) !== 0) return true;
+    }
+    return false;
+  }
+
+  private run(t1: PackedTable, d1: Uint8Array, t2?: PackedTable, d2?: Uint8Array, start?: BigJacobian): void {
     if (t1.released || t2?.released) throw new Error('comb table used after its release');
     if (!start || start.Z % this.p === 0n) {
       this.u32[INF / 4] = 1;
@@ -99,8 +120,6 @@ export class WasmComb {
     this.u8.set(d1, DIGITS1);
     if (t2 && d2) this.u8.set(d2, DIGITS2);
     this.wasm.comb(t1.offset, DIGITS1, t2 ? t2.offset : 0, DIGITS2);
-    if (this.u32[INF / 4] !== 0) return { X: 1n, Y: 1n, Z: 0n };
-    return { X: this.read(ACC_X), Y: this.read(ACC_Y), Z: this.read(ACC_Z) };
   }
 
   /** Where a new table goes: a freed slot, or new pages at the end. */

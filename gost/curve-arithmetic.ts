@@ -400,6 +400,21 @@ export class CurveArithmetic {
     return acc;
   }
 
+  /**
+   * Whether k1·B1 + k2·B2 (from two comb tables) is a point whose affine x, reduced mod q, is r:
+   * a verification's sum and check at once; infinity answers false. With WebAssembly tables the point
+   * never comes back as BigInt.
+   */
+  combVerify(t1: CombTable, k1: bigint, t2: CombTable, k2: bigint, r: bigint): boolean {
+    if (t1.kind === 'limbs' && t2.kind === 'limbs') {
+      const xs: bigint[] = [];
+      for (let c = r; c < this.p; c += this.q) xs.push(c);
+      return this.limbs!.multiplyXIn(t1.packed, scalarDigits(k1), t2.packed, scalarDigits(k2), xs);
+    }
+    const C = this.combMultiply2(t1, k1, t2, k2);
+    return C.Z % this.p !== 0n && this.xModQEquals(C, r);
+  }
+
   /** k·(x, y) by a width-5 wNAF double-and-add ladder, for points without a comb table. */
   wnafMultiply(x: bigint, y: bigint, k: bigint): Jacobian {
     // Odd multiples Q, 3Q, ..., 15Q, made affine with one shared inversion. Q is on the curve but,

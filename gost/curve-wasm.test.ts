@@ -249,6 +249,28 @@ describe('comb multiplication on limbs agrees with the BigInt arithmetic', () =>
       }
     });
 
+    it('combVerify: the affine x of the sum, mod q, is r (the WebAssembly check, never the point in BigInt)', () => {
+      const d = randomScalar();
+      const Q = reference.toAffine(reference.combMultiply(reference.base(), d));
+      const fastQ = fast.buildComb(Q.x, Q.y);
+      const refQ = reference.buildComb(Q.x, Q.y);
+      let aboveQ = 0;
+      for (let i = 0; i < 40; i++) {
+        const [k1, k2] = [randomScalar(), randomScalar()];
+        const { x } = reference.toAffine(reference.combMultiply2(reference.base(), k1, refQ, k2));
+        if (x >= curve.q) aboveQ++;
+        const r = x % curve.q;
+        expect(fast.combVerify(fast.base(), k1, fastQ, k2, r), `${k1}, ${k2}`).toBe(true);
+        expect(fast.combVerify(fast.base(), k1, fastQ, k2, (r + 1n) % curve.q)).toBe(false);
+        expect(reference.combVerify(reference.base(), k1, refQ, k2, r)).toBe(true);
+      }
+      // On tc26 paramSetA (q about p/4) most x are above q: the candidates r + j·q are all tried.
+      if (curve.q < curve.p / 2n) expect(aboveQ).toBeGreaterThan(0);
+      // −Q + Q is infinity: no x at all.
+      expect(fast.combVerify(fast.base(), curve.q - d, fastQ, 1n, 0n)).toBe(false);
+      expect(fast.combVerify(fast.base(), curve.q - d, fastQ, 1n, 1n)).toBe(false);
+    });
+
     it('affineXs: one shared inversion gives every point its own affine x', () => {
       const points = scalars.filter((k) => k % curve.q !== 0n).map((k) => fast.combMultiply(fast.base(), k));
       expect(fast.affineXs(points)).toEqual(points.map((P) => fast.affineX(P)));

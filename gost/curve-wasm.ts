@@ -4,8 +4,8 @@
  *
  * Why: JavaScript has no 64-bit integer multiply, so the JS limbs were 24-bit values in doubles (11
  * limbs, 121 products a multiplication). WebAssembly's i64 takes 9 limbs of 29 bits (81 products, each
- * below 2^60, a column of nine below 2^64), with no bounds checks and the whole point addition and
- * comb loop on the far side of one call.
+ * below 2^60, a column of nine below 2^64), and the whole point addition and comb loop run on the
+ * far side of one call.
  *
  * Field elements: 9 × i64 limbs of 29 bits, least significant first, value below 2^262 and congruent
  * mod p. Operations accept limbs below 2^30 and leave every limb below 2^29 except limb 1, which may
@@ -13,7 +13,7 @@
  * product carries past 2^261 back to the bottom.
  *
  * Memory (imported, owned by `WasmComb`): slots of 72 bytes for the accumulator and temporaries, the
- * digits of the scalars, a 96-byte exchange area, and from page 1 on, comb tables of 32 windows × 256
+ * digits of the scalars, a 32-byte exchange area, and from page 1 on, comb tables of 32 windows × 256
  * affine entries, end to end. An entry is x then y as 32-byte little-endian numbers, 64 bytes: one
  * cache line, unpacked into limbs when added. (Entries as limbs took 144 bytes, three lines: in a
  * busy server, where the tables are out of the caches, a signature's 32 look-ups and a verification's
@@ -30,9 +30,8 @@ export const ENTRY = 64;
 
 export const WINDOWS = 32;
 export const WINDOW_SIZE = 256;
-export const TABLE_BYTES = WINDOWS * WINDOW_SIZE * ENTRY;
-const PAGE = 65536;
-export const TABLE_PAGES = Math.ceil(TABLE_BYTES / PAGE);
+/** Pages of 64 KiB a table takes (8). */
+export const TABLE_PAGES = Math.ceil((WINDOWS * WINDOW_SIZE * ENTRY) / 65536);
 
 // Slots (byte offsets).
 const slot = (i: number): number => i * ELEMENT;
@@ -59,11 +58,13 @@ const X2 = slot(16);
 const Y2 = slot(17);
 /** An i32: whether the accumulator is the point at infinity. */
 export const INF = slot(18);
+/** An x coordinate to compare the accumulator's with. */
+export const X_CANDIDATE = slot(19);
 /** An i64 the comb's cache-line reads are folded into. */
 const TOUCHED = INF + 8;
-export const DIGITS1 = INF + 16;
+export const DIGITS1 = X_CANDIDATE + ELEMENT;
 export const DIGITS2 = DIGITS1 + WINDOWS;
-/** 96 bytes: three 256-bit little-endian numbers going in or out. */
+/** 32 bytes: a 256-bit little-endian number going in or out. */
 export const IO = DIGITS2 + WINDOWS;
 export { X as ACC_X, Y as ACC_Y, Z as ACC_Z, A as CURVE_A };
 
@@ -386,6 +387,19 @@ function fromBytesFunction(): WasmFunction {
   return { params: [I32, I32], results: [], code: c, export: 'fromBytes' };
 }
 
+/**
+ * xEquals(x): whether the accumulator (not infinity) has the affine x coordinate x, i.e. X ≡ x·Z²
+ * (mod p): a verification's last check without an inversion or the point leaving the module.
+ */
+function xEqualsFunction(): WasmFunction {
+  const c = new Code(1);
+  op2(c, F_SQR, ZZ, Z);
+  c.i32(T).get(0).i32(ZZ).call(F_MUL);
+  op3(c, F_SUB, T, T, X);
+  c.i32(T).call(F_ISZERO);
+  return { params: [I32], results: [I32], code: c, export: 'xEquals' };
+}
+
 /** The module's bytes for p = 2^256 − c. */
 export function curveModule(cValue: number): Uint8Array {
   if (!Number.isInteger(cValue) || cValue <= 0 || cValue >= 4096) throw new RangeError('the WebAssembly comb needs p = 2^256 − c with 0 < c < 2^12');
@@ -402,6 +416,7 @@ export function curveModule(cValue: number): Uint8Array {
     combFunction(),
     toBytesFunction(),
     fromBytesFunction(),
+    xEqualsFunction(),
   ];
   return assemble(functions, 1);
 }
@@ -418,6 +433,7 @@ export interface CurveExports {
   comb(t1: number, d1: number, t2: number, d2: number): void;
   toBytes(dst: number, src: number): void;
   fromBytes(dst: number, src: number): void;
+  xEquals(x: number): number;
 }
 
 const compiled = new Map<number, WebAssembly.Module>();

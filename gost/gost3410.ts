@@ -223,9 +223,8 @@ export function verifyDigest(publicKey: GostPublicKey, digest: Uint8Array, signa
     if (!entry.table && entry.uses >= TABLE_AFTER_USES) {
       entry.table = ctx.buildComb(publicKey.x, publicKey.y);
     }
-    const C = entry.table
-      ? ctx.combMultiply2(ctx.base(), z1, entry.table, z2)
-      : ctx.combMultiply(ctx.base(), z1, ctx.wnafMultiply(publicKey.x, publicKey.y, z2));
+    if (entry.table) return ctx.combVerify(ctx.base(), z1, entry.table, z2, r);
+    const C = ctx.combMultiply(ctx.base(), z1, ctx.wnafMultiply(publicKey.x, publicKey.y, z2));
     if (C.Z === 0n) return false;
     return ctx.xModQEquals(C, r);
   } catch {
