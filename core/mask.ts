@@ -49,9 +49,19 @@ function normalizeKey(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
+/** Answers for keys seen before: log fields come from a small set of names, asked on every line. */
+const personalKeyCache = new Map<string, boolean>();
+/** Keys beyond this many (say, from a logged object with keys from outside) are worked out every time. */
+const KEY_CACHE_LIMIT = 2048;
+
 /** Whether a field of this name is personal data (its value is masked whatever it is). */
 export function isPersonalKey(key: string): boolean {
-  return PERSONAL_KEYS.has(normalizeKey(key));
+  let personal = personalKeyCache.get(key);
+  if (personal === undefined) {
+    personal = PERSONAL_KEYS.has(normalizeKey(key));
+    if (personalKeyCache.size < KEY_CACHE_LIMIT) personalKeyCache.set(key, personal);
+  }
+  return personal;
 }
 
 /** The text with every SNILS, date, e-mail, phone and full name replaced by `***`. */
@@ -85,18 +95,25 @@ function mask(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   try {
     if (Array.isArray(value)) return value.map((v) => mask(v, depth + 1, seen));
     if (value instanceof Error) return mask(errorFields(value), depth, seen);
-    const entries = value instanceof Map ? [...value.entries()].map(([k, v]) => [String(k), v] as const) : Object.entries(value);
     const out: Record<string, unknown> = {};
-    for (const [key, v] of entries) {
-      if (isPersonalKey(key) && !(normalizeKey(key) === 'name' && typeof v === 'string' && ERROR_CLASS.test(v))) {
-        out[key] = v === undefined ? undefined : MASK;
-      } else {
-        out[key] = mask(v, depth + 1, seen);
-      }
+    if (value instanceof Map) {
+      for (const [k, v] of value) maskField(out, String(k), v, depth, seen);
+    } else {
+      const fields = value as Record<string, unknown>;
+      for (const key of Object.keys(fields)) maskField(out, key, fields[key], depth, seen);
     }
     return out;
   } finally {
     seen.delete(value);
+  }
+}
+
+/** out[key] = v, masked: the whole value for a personal key, else what `mask` makes of it. */
+function maskField(out: Record<string, unknown>, key: string, v: unknown, depth: number, seen: WeakSet<object>): void {
+  if (isPersonalKey(key) && !(normalizeKey(key) === 'name' && typeof v === 'string' && ERROR_CLASS.test(v))) {
+    out[key] = v === undefined ? undefined : MASK;
+  } else {
+    out[key] = mask(v, depth + 1, seen);
   }
 }
 

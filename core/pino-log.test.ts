@@ -127,6 +127,18 @@ describe('maskText and maskPersonalData', () => {
     }
   });
 
+  it('masks by key in Maps, in any spelling of the key, and past the cache of keys seen before', () => {
+    const person = new Map<unknown, unknown>([['Last_Name', 'Иванова'], ['SNILS', '12345678901'], [7, 'seven'], ['oid', 1000000001]]);
+    expect(maskPersonalData({ person })).toEqual({ person: { Last_Name: MASK, SNILS: MASK, '7': 'seven', oid: 1000000001 } });
+    // Thousands of one-off keys (more than the cache keeps): answers stay the same, before and after.
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) many[`field${i}`] = 'plain';
+    expect(Object.values(maskPersonalData(many) as Record<string, string>).every((v) => v === 'plain')).toBe(true);
+    for (const key of ['birth-date', 'BirthDate', 'email', 'E_Mail', 'ordinary']) {
+      expect(maskPersonalData({ [key]: 'x' }), key).toEqual({ [key]: key === 'ordinary' ? 'x' : MASK });
+    }
+  });
+
   it('masks 11-digit numbers and binary data, keeps other values', () => {
     expect(maskPersonalData({ n: 12345678901, m: 42, b: new Uint8Array(3), ok: true, nothing: null })).toEqual({
       n: MASK,

@@ -38,7 +38,8 @@ export function createPinoLogger(name: string, options: PinoLoggerOptions = {}):
       },
       hooks: {
         logMethod(args, method) {
-          const masked = (args as unknown[]).map((a) => (typeof a === 'string' ? maskText(a) : maskPersonalData(a)));
+          const masked: unknown[] = [];
+          for (const arg of args as unknown[]) masked.push(maskArgument(arg));
           method.apply(this, masked as Parameters<typeof method>);
         },
       },
@@ -47,6 +48,10 @@ export function createPinoLogger(name: string, options: PinoLoggerOptions = {}):
   );
   // Its mixin adds `reqId` already: no wrapper needs to add it again.
   return Object.assign(logger, { [ADDS_REQUEST_ID]: true });
+}
+
+function maskArgument(arg: unknown): unknown {
+  return typeof arg === 'string' ? maskText(arg) : maskPersonalData(arg);
 }
 
 /** Flush interval of the batched stdout, milliseconds: the longest a line waits. */
