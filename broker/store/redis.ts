@@ -59,6 +59,13 @@ const DEFAULT_TIMEOUT_MS = 5000;
 
 /** How long a store operation may take on each client, by `timeoutMs`. */
 const deadlines = new WeakMap<RedisClient, number>();
+/**
+ * Clients whose every command ioredis times out itself: one Redis by URL or through Sentinel, where
+ * `commandTimeout` is armed when a command is issued, whether it is written, queued while offline or
+ * retried after a reconnect. A Cluster holds commands in a queue of its own until it knows its nodes,
+ * with no timer: its operations get a `StoreCall` deadline as well.
+ */
+const timedByDriver = new WeakSet<RedisClient>();
 
 /** Connects (immediately, not lazily) and returns the client; commands queue until it is ready. */
 export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisClient {
@@ -129,6 +136,7 @@ export function createRedis(config: RedisConfig, deps: { log: Logger }): RedisCl
   }
 
   deadlines.set(client, 2 * timeout);
+  if (kind !== 'cluster') timedByDriver.add(client);
   watchConnection(client, kind, deps.log);
   return client;
 }
@@ -144,7 +152,7 @@ class StoreCall<T> extends Deadline<T> {
   }
 
   protected failure(cause: unknown): StoreError {
-    return cause instanceof StoreError ? cause : new StoreError('ERR_STORE_UNAVAILABLE', `redis ${this.operation} failed`, { cause });
+    return storeFailure(this.operation, cause);
   }
 
   protected timedOut(): StoreError {
@@ -152,14 +160,34 @@ class StoreCall<T> extends Deadline<T> {
   }
 }
 
+/** What a failed operation rejects with: StoreErrors as they are, anything else as ERR_STORE_UNAVAILABLE. */
+function storeFailure(operation: string, cause: unknown): StoreError {
+  return cause instanceof StoreError ? cause : new StoreError('ERR_STORE_UNAVAILABLE', `redis ${operation} failed`, { cause });
+}
+
+function rejectAsStoreFailure(operation: string, cause: unknown): never {
+  throw storeFailure(operation, cause);
+}
+
+/** One rejection handler per operation name (a handful), made once: nothing made per call. */
+const failureHandlers = new Map<string, (cause: unknown) => never>();
+
 /**
  * One store operation against Redis, given as the command's (or script's, or `Promise.all` of
  * several) answer: any failure, or no answer within the client's deadline, becomes
- * ERR_STORE_UNAVAILABLE (the driver's error as `cause`); StoreErrors pass through. One promise and one
- * timer per call (no Promise.race, no async wrapper): this runs for every store operation of every
- * request.
+ * ERR_STORE_UNAVAILABLE (the driver's error as `cause`); StoreErrors pass through. This runs for every
+ * store operation of every request, so where the driver times the commands out itself it adds only the
+ * rejection handler; elsewhere one promise and one timer (no Promise.race, no async wrapper).
  */
 export function callRedis<T>(client: RedisClient, operation: string, pending: Promise<T>): Promise<T> {
+  if (timedByDriver.has(client)) {
+    let onFailure = failureHandlers.get(operation);
+    if (!onFailure) {
+      onFailure = rejectAsStoreFailure.bind(undefined, operation);
+      if (failureHandlers.size < 256) failureHandlers.set(operation, onFailure);
+    }
+    return pending.then(undefined, onFailure);
+  }
   return new StoreCall(operation, deadlines.get(client) ?? 2 * DEFAULT_TIMEOUT_MS, pending).promise;
 }
 

@@ -137,6 +137,26 @@ describe('createRedis', () => {
     }
   });
 
+  it('fails each operation within its time limit when Redis stops answering, and carries on when it answers again', async () => {
+    const port = await freePort();
+    const server = await startRedisServer(port);
+    const stores = createStores({ redis: { url: `redis://127.0.0.1:${port}`, timeoutMs: 400 } }, { log: silentLogger });
+    try {
+      await stores.kv.set('k', 'v', 60);
+      server.kill('SIGSTOP'); // connected, but no answers
+      const started = Date.now();
+      const results = await Promise.allSettled([stores.kv.get('k'), stores.oidcAdapter('Session').find('s'), stores.oidcAdapter('AuthorizationCode').consume('c')]);
+      for (const r of results) expect(r).toMatchObject({ status: 'rejected', reason: { name: 'StoreError', code: 'ERR_STORE_UNAVAILABLE' } });
+      expect(Date.now() - started).toBeLessThan(2500);
+      server.kill('SIGCONT');
+      await waitFor(async () => (await stores.kv.get('k').catch(() => undefined)) === 'v');
+    } finally {
+      server.kill('SIGCONT');
+      await stores.close();
+      server.kill('SIGKILL');
+    }
+  });
+
   describe('when its own Redis goes away and comes back', () => {
     let server: ChildProcess | undefined;
     let port: number;
