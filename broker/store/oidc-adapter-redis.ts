@@ -78,19 +78,21 @@ export class RedisOidcAdapter implements Adapter {
     const json = toJson(payload);
     const ttl = saveTtlSeconds(expiresIn, this.options);
     const { client } = this;
-    // Sent in this order on one connection: the grant index knows the record before it exists.
-    await callRedis(
-      client,
-      'upsert',
-      Promise.all([
-        GRANTABLE.has(this.model) && payload.grantId
-          ? addGrantMember(client, [grantKey(payload.grantId)], [key, ttl + GRANT_INDEX_SLACK_SECONDS])
-          : undefined,
-        this.model === 'Session' && payload.uid ? client.set(uidKey(payload.uid), id, 'EX', ttl) : undefined,
-        payload.userCode ? client.set(userCodeKey(payload.userCode), id, 'EX', ttl) : undefined,
-        saveRecord(client, [key], [json, ttl]),
-      ]),
-    );
+    // Sent in this order on one connection: the grant index knows the record before it exists. Only
+    // the commands this record needs, and no Promise.all for one of them (every promise costs).
+    const pending: Promise<unknown>[] = [];
+    if (GRANTABLE.has(this.model) && payload.grantId) {
+      pending.push(addGrantMember(client, [grantKey(payload.grantId)], [key, ttl + GRANT_INDEX_SLACK_SECONDS]));
+    }
+    if (this.model === 'Session' && payload.uid) pending.push(client.set(uidKey(payload.uid), id, 'EX', ttl));
+    if (payload.userCode) pending.push(client.set(userCodeKey(payload.userCode), id, 'EX', ttl));
+    const saved = saveRecord(client, [key], [json, ttl]);
+    if (pending.length === 0) {
+      await callRedis(client, 'upsert', saved);
+    } else {
+      pending.push(saved);
+      await callRedis(client, 'upsert', Promise.all(pending));
+    }
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
