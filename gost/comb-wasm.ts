@@ -49,7 +49,7 @@ export class WasmComb {
   private u8: Uint8Array;
   private u32: Uint32Array;
   private u64: BigUint64Array;
-  /** Offsets of table slots whose tables were collected, for reuse. */
+  /** Offsets of table slots whose tables were released or collected, for reuse. */
   private readonly free: number[] = [];
   private readonly registry = new FinalizationRegistry<number>((offset) => this.free.push(offset));
 
