@@ -182,15 +182,16 @@ export function createBroker(options: BrokerOptions): Broker {
 
   // RP-initiated logout also ends the ESIA session: the redirect back to the journal goes through
   // ESIA's logout first (ESIA returns only to our own registered domain, so via /logout/done).
-  provider.use(async (ctx, next) => {
-    if (ctx.path !== '/session/end/confirm') return next();
+  const logoutThroughEsia = async (ctx: Koa.Context, next: Koa.Next): Promise<void> => {
     await next();
     if (ctx.status !== 302 && ctx.status !== 303) return;
     const back = ctx.response.get('location');
     const id = randomBytes(18).toString('base64url');
     await kv.set(`logout:${id}`, back, 600);
     ctx.redirect(options.esia.logoutUrl(`${options.issuer}/logout/done?id=${id}`));
-  });
+  };
+  // Not an async function itself: every provider request passes here, and only logout needs to wait.
+  provider.use((ctx, next) => (ctx.path === '/session/end/confirm' ? logoutThroughEsia(ctx, next) : next()));
 
   const recordLink = async (input: {
     person: { oid: string };
