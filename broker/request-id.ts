@@ -8,7 +8,7 @@
  * the interaction) keeps its id and is logged once, by the first handler.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import type { Logger } from '../core/log.ts';
 import { requestIdFrom, runWithRequest } from '../core/request-context.ts';
 
@@ -33,18 +33,20 @@ export function requestIdMiddleware(log: Logger): Middleware {
     ctx.state.requestId = id;
     ctx.res.setHeader('X-Request-Id', id);
     // The method and path as they came: a request handed on inside the broker changes them.
-    const { method, path } = ctx;
-    await runWithRequest(ctx, async () => {
-      const started = performance.now();
-      try {
-        await next();
-      } finally {
-        if (!QUIET.has(path)) {
-          // With `ctx.respond = false` (oidc-provider answers) the status is on the raw response.
-          const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-          log.info({ method, path, status, ms: Math.round(performance.now() - started) }, 'request');
-        }
-      }
-    });
+    await runWithRequest(ctx, serveAndLog, log, ctx, next, ctx.method, ctx.path);
   };
+}
+
+/** Runs the rest of the chain, then writes the access line (a module-level function: see core/deadline.ts). */
+async function serveAndLog(log: Logger, ctx: Context, next: Next, method: string, path: string): Promise<void> {
+  const started = performance.now();
+  try {
+    await next();
+  } finally {
+    if (!QUIET.has(path)) {
+      // With `ctx.respond = false` (oidc-provider answers) the status is on the raw response.
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      log.info({ method, path, status, ms: Math.round(performance.now() - started) }, 'request');
+    }
+  }
 }

@@ -33,9 +33,12 @@ export function runWithRequestId<T>(requestId: string, run: () => T): T {
   return storage.run({ state: { requestId } }, run);
 }
 
-/** Runs `run` inside a Koa request whose `ctx.state.requestId` is set. */
-export function runWithRequest<T>(ctx: RequestScope, run: () => T): T {
-  return storage.run(ctx, run);
+/**
+ * Runs `run(...args)` inside a Koa request whose `ctx.state.requestId` is set. Arguments rather than a
+ * closure, so that a caller on every request can pass a module-level function (see core/deadline.ts).
+ */
+export function runWithRequest<T, A extends unknown[]>(ctx: RequestScope, run: (...args: A) => T, ...args: A): T {
+  return storage.run(ctx, run, ...args);
 }
 
 /** The id of the request being served, if any. */
