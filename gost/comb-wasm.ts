@@ -46,9 +46,10 @@ export class WasmComb {
   readonly p: bigint;
   private readonly memory: WebAssembly.Memory;
   private readonly wasm: CurveExports;
-  private u8: Uint8Array;
-  private u32: Uint32Array;
-  private u64: BigUint64Array;
+  // Views of the memory, made again when it grows (see `views`).
+  private u8!: Uint8Array;
+  private u32!: Uint32Array;
+  private u64!: BigUint64Array;
   /** Offsets of table slots whose tables were released or collected, for reuse. */
   private readonly free: number[] = [];
   private readonly registry = new FinalizationRegistry<number>((offset) => this.free.push(offset));
@@ -56,9 +57,7 @@ export class WasmComb {
   constructor(c: number, a: bigint) {
     this.p = (1n << 256n) - BigInt(c);
     ({ memory: this.memory, exports: this.wasm } = instantiateCurve(c));
-    this.u8 = new Uint8Array(this.memory.buffer);
-    this.u32 = new Uint32Array(this.memory.buffer);
-    this.u64 = new BigUint64Array(this.memory.buffer);
+    this.views();
     this.write(CURVE_A, a);
   }
 

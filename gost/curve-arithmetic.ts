@@ -6,7 +6,7 @@
 import type { GostCurve } from './curves.ts';
 import { bytesToBigIntBE, bytesToBigIntLE } from './binary.ts';
 import { WasmComb, type PackedTable } from './comb-wasm.ts';
-import { WINDOWS, WINDOW_SIZE } from './curve-wasm.ts';
+import { WINDOWS, WINDOW_SIZE, pseudoMersenneC } from './curve-wasm.ts';
 import { poolRandomBytes } from './random.ts';
 
 /** Byte length of the digest, of r and s, and of each public key coordinate for 256-bit keys. */
@@ -221,10 +221,8 @@ export class CurveArithmetic {
     this.id = CurveArithmetic.nextId++;
     const gap = curve.p + 1n - curve.q;
     this.hasCofactor = gap > 0n && gap * gap > 4n * curve.p;
-    this.limbs =
-      options.limbs !== false && curve.p > (1n << 256n) - 4096n && curve.p < 1n << 256n
-        ? new WasmComb(Number((1n << 256n) - curve.p), this.a)
-        : undefined;
+    const c = options.limbs === false ? undefined : pseudoMersenneC(curve.p);
+    this.limbs = c === undefined ? undefined : new WasmComb(c, this.a);
   }
 
   /** Whether comb tables and comb multiplications run on limbs. */

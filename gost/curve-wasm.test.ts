@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { WasmComb } from './comb-wasm.ts';
 import { CurveArithmetic, Jacobian, invert, invertSlow, scalarDigits } from './curve-arithmetic.ts';
-import { IO, curveModule, instantiateCurve } from './curve-wasm.ts';
+import { IO, curveModule, instantiateCurve, pseudoMersenneC } from './curve-wasm.ts';
 import { GOST_CURVES, curveByName, type GostCurve } from './curves.ts';
 import { poolRandomBytes } from './random.ts';
 
@@ -174,6 +174,8 @@ describe('WebAssembly field arithmetic modulo 2^256 − 617 on 29-bit limbs', ()
   it('is made only for p = 2^256 − c with 0 < c < 2^12', () => {
     expect(() => curveModule(0)).toThrow(RangeError);
     expect(() => curveModule(4096)).toThrow(RangeError);
+    const two256 = 1n << 256n;
+    expect([two256, two256 - 1n, two256 - 617n, two256 - 4095n, two256 - 4096n, two256 + 5n].map(pseudoMersenneC)).toEqual([undefined, 1, 617, 4095, undefined, undefined]);
     expect(new CurveArithmetic(curveByName('id-GostR3410-2001-CryptoPro-A-ParamSet')).usesLimbs).toBe(true);
     expect(new CurveArithmetic(curveByName('id-GostR3410-2001-CryptoPro-C-ParamSet')).usesLimbs).toBe(false);
   });

@@ -400,9 +400,18 @@ function xEqualsFunction(): WasmFunction {
   return { params: [I32], results: [I32], code: c, export: 'xEquals' };
 }
 
+/** The largest c (exclusive) the reduction's bounds allow: F = 32·c stays below 2^17. */
+const MAX_C = 4096;
+
+/** c for a prime p = 2^256 − c this module handles, or undefined for any other p. */
+export function pseudoMersenneC(p: bigint): number | undefined {
+  const c = (1n << 256n) - p;
+  return c > 0n && c < BigInt(MAX_C) ? Number(c) : undefined;
+}
+
 /** The module's bytes for p = 2^256 − c. */
 export function curveModule(cValue: number): Uint8Array {
-  if (!Number.isInteger(cValue) || cValue <= 0 || cValue >= 4096) throw new RangeError('the WebAssembly comb needs p = 2^256 − c with 0 < c < 2^12');
+  if (!Number.isInteger(cValue) || cValue <= 0 || cValue >= MAX_C) throw new RangeError('the WebAssembly comb needs p = 2^256 − c with 0 < c < 2^12');
   const fold = 32n * BigInt(cValue);
   const functions: WasmFunction[] = [
     mulFunction(fold, false),
