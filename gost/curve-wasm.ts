@@ -79,11 +79,6 @@ const F_DBL = 6;
 const F_ADD_AFFINE = 7;
 const F_FROM_BYTES = 10;
 
-/** Locals l[0..count) of type i64. */
-function i64Locals(c: Code, count: number): number[] {
-  return Array.from({ length: count }, () => c.local(I64));
-}
-
 function loadElement(c: Code, ptr: number, into: readonly number[]): void {
   for (let i = 0; i < N; i++) c.get(ptr).i64Load(8 * i).set(into[i]!);
 }
@@ -115,9 +110,9 @@ function carryAndFold(c: Code, l: readonly number[], top: number, fold: bigint):
 function mulFunction(fold: bigint, square: boolean): WasmFunction {
   const c = new Code(square ? 2 : 3);
   const [o, pa, pb] = [0, 1, square ? 1 : 2];
-  const a = i64Locals(c, N);
-  const b = square ? a.map(() => c.local(I64)) : i64Locals(c, N);
-  const t = i64Locals(c, 2 * N);
+  const a = c.localsOf(I64, N);
+  const b = c.localsOf(I64, N);
+  const t = c.localsOf(I64, 2 * N);
   loadElement(c, pa, a);
   if (square) {
     // b holds 2·a: the cross terms a_i·a_j (i < j) appear twice in the column.
@@ -150,8 +145,8 @@ function mulFunction(fold: bigint, square: boolean): WasmFunction {
 
 function addFunction(fold: bigint, subtract: boolean): WasmFunction {
   const c = new Code(3);
-  const a = i64Locals(c, N);
-  const b = i64Locals(c, N);
+  const a = c.localsOf(I64, N);
+  const b = c.localsOf(I64, N);
   const top = c.local(I64);
   loadElement(c, 1, a);
   loadElement(c, 2, b);
@@ -172,8 +167,8 @@ function addFunction(fold: bigint, subtract: boolean): WasmFunction {
 /** canon(o, a): o = a mod p in [0, p), limbs of exactly 29 bits. */
 function canonFunction(fold: bigint, cValue: bigint): WasmFunction {
   const c = new Code(2);
-  const l = i64Locals(c, N);
-  const u = i64Locals(c, N);
+  const l = c.localsOf(I64, N);
+  const u = c.localsOf(I64, N);
   const top = c.local(I64);
   const cond = c.local(I32);
   loadElement(c, 1, l);
@@ -252,7 +247,7 @@ function doubleFunction(): WasmFunction {
   op3(c, F_ADD, U, U, U);
   op3(c, F_ADD, U, U, U); // 8·Y⁴
   op3(c, F_SUB, Y, T, U); // Y3 = M·(S − X3) − 8·Y⁴
-  return { params: [], results: [], code: c, export: 'double' };
+  return { params: [], results: [], code: c };
 }
 
 /** addAffine(x2, y2): the accumulator += the affine point at those offsets (8M + 3S). */
@@ -292,7 +287,7 @@ function addAffineFunction(): WasmFunction {
   op3(c, F_MUL, V, R, V);
   op3(c, F_SUB, Y, V, Y); // Y3 = R·(V − X3) − Y·H³
   op3(c, F_MUL, Z, Z, H); // Z3 = Z·H
-  return { params: [I32, I32], results: [], code: c, export: 'addAffine' };
+  return { params: [I32, I32], results: [], code: c };
 }
 
 /**
@@ -348,7 +343,7 @@ function combFunction(): WasmFunction {
 /** toBytes(dst, src): the residue of the element at src as 32 bytes, little-endian, at dst. */
 function toBytesFunction(): WasmFunction {
   const c = new Code(2);
-  const l = i64Locals(c, N);
+  const l = c.localsOf(I64, N);
   c.i32(SCRATCH).get(1).call(F_CANON);
   for (let i = 0; i < N; i++) c.i32(SCRATCH).i64Load(8 * i).set(l[i]!);
   // Limb i starts at bit 29·i: word w gathers the limbs that overlap bits 64w..64w+63.
@@ -372,7 +367,7 @@ function toBytesFunction(): WasmFunction {
 /** fromBytes(dst, src): the 256-bit little-endian number at src as an element at dst. */
 function fromBytesFunction(): WasmFunction {
   const c = new Code(2);
-  const w = i64Locals(c, 4);
+  const w = c.localsOf(I64, 4);
   for (let i = 0; i < 4; i++) c.get(1).i64Load(8 * i).set(w[i]!);
   for (let i = 0; i < N; i++) {
     c.get(0);
@@ -437,8 +432,6 @@ export interface CurveExports {
   sub(o: number, a: number, b: number): void;
   canon(o: number, a: number): void;
   isZero(a: number): number;
-  double(): void;
-  addAffine(x2: number, y2: number): void;
   comb(t1: number, d1: number, t2: number, d2: number): void;
   toBytes(dst: number, src: number): void;
   fromBytes(dst: number, src: number): void;

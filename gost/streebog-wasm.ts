@@ -35,7 +35,7 @@ const F_ADD_SMALL = 3;
  */
 function xorLpsFunction(): WasmFunction {
   const c = new Code(3);
-  const x = Array.from({ length: 8 }, () => c.local(I64));
+  const x = c.localsOf(I64, 8);
   for (let k = 0; k < 8; k++) c.get(0).i64Load(8 * k).get(1).i64Load(8 * k).i64Xor().set(x[k]!);
   for (let w = 0; w < 8; w++) {
     c.get(2);

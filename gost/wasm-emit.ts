@@ -58,6 +58,11 @@ export class Code {
     return this.params + this.locals.length - 1;
   }
 
+  /** Declares `count` locals of type t and returns their indices. */
+  localsOf(t: ValType, count: number): number[] {
+    return Array.from({ length: count }, () => this.local(t));
+  }
+
   private op(...b: number[]): this {
     this.bytes.push(...b);
     return this;
